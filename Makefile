@@ -1,0 +1,48 @@
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SCALE ?= small
+SEED ?= 42
+
+.PHONY: help install test test-slow demo lint format typecheck bench clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python >= 3.11 needed)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create or update .venv (only when pyproject/constraints changed)
+
+test: $(STAMP) ## Run the whole test suite (slow scale tests excluded)
+	@$(BIN)/pytest -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+
+test-slow: $(STAMP) ## Run only the slow scale tests
+	$(BIN)/pytest -q -m slow
+
+demo: $(STAMP) ## Build the demo world (SCALE=small|medium|large SEED=42)
+	$(BIN)/portal-sync demo --scale $(SCALE) --seed $(SEED) --out demo/ixhaus.sqlite
+
+lint: $(STAMP) ## ruff + sqlfluff on the dbt models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@if ls dbt_project/models/*/*.sql >/dev/null 2>&1; then $(BIN)/sqlfluff lint dbt_project/models; fi
+
+format: $(STAMP) ## Format the Python code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP) ## mypy on the packages
+	$(BIN)/mypy portal_sync dlt_pipelines publishers emulators
+
+bench: $(STAMP) ## Run the benchmarks and print figures
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean: ## Remove the demo data, warehouse and build output (keeps .venv)
+	rm -rf demo/*.sqlite warehouse target logs
