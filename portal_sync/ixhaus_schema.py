@@ -295,7 +295,9 @@ ticket_portal_state = Table(
 )
 
 #: Tables the sync reads (all but the write-only portal state).
-READ_TABLES = [table.name for table in metadata.sorted_tables if table.name != "ticket_portal_state"]
+READ_TABLES = [
+    table.name for table in metadata.sorted_tables if table.name != "ticket_portal_state"
+]
 #: BLOB columns that are read only when uploading, never copied into DuckDB.
 BLOB_COLUMNS = {"documents": "content", "ticket_media": "content"}
 ACTIVE_SETTING = "Schnittstelle/Mieterportal/Aktiv"

@@ -70,7 +70,9 @@ def finish_run(
     )
 
 
-def record_error(con: duckdb.DuckDBPyConnection, run_id: int, stage: str, item: str | None, message: str) -> None:
+def record_error(
+    con: duckdb.DuckDBPyConnection, run_id: int, stage: str, item: str | None, message: str
+) -> None:
     con.execute(
         f"insert into {SCHEMA}.run_errors values (?, ?, ?, ?, ?)",
         [run_id, stage, item, message, now()],

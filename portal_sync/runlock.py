@@ -54,7 +54,11 @@ def run_lock(warehouse: Path, command: str) -> Iterator[None]:
                 holder = json.loads(path.read_text(encoding="utf-8") or "{}")
             except (OSError, json.JSONDecodeError):
                 holder = {}
-            if holder.get("host") == me["host"] and isinstance(holder.get("pid"), int) and not _alive(holder["pid"]):
+            if (
+                holder.get("host") == me["host"]
+                and isinstance(holder.get("pid"), int)
+                and not _alive(holder["pid"])
+            ):
                 path.unlink(missing_ok=True)  # left by a crashed run on this host
                 continue
             raise RunLockedError(

@@ -51,7 +51,9 @@ def parse_object_range(text: str) -> list[tuple[int, int]]:
     for part in text.split(","):
         match = _RANGE_PART.match(part)
         if not match:
-            raise ValueError(f"cannot read {part.strip()!r}: expected N or N-M, e.g. '1000-1999, 2500'")
+            raise ValueError(
+                f"cannot read {part.strip()!r}: expected N or N-M, e.g. '1000-1999, 2500'"
+            )
         low = int(match.group(1))
         high = int(match.group(2)) if match.group(2) else low
         if high < low:
@@ -184,7 +186,9 @@ def _apply_env(data: dict[str, Any], environ: dict[str, str]) -> None:
             continue
         parts = name[len(ENV_PREFIX) :].lower().split("__")
         if len(parts) != 2 or parts[0] not in _SECTIONS:
-            raise SettingsError(f"environment variable {name}: expected {ENV_PREFIX}<SECTION>__<KEY>")
+            raise SettingsError(
+                f"environment variable {name}: expected {ENV_PREFIX}<SECTION>__<KEY>"
+            )
         section, key = parts
         current = data.get(section, {}).get(key, defaults[section].get(key, ""))
         data.setdefault(section, {})[key] = _coerce_env(raw, current)
@@ -200,7 +204,9 @@ def _describe(error: ValidationError, source: str) -> str:
     return f"{source}: setting {key}: {message}"
 
 
-def load_settings(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
     """Read the settings file, apply `PORTAL_SYNC__SECTION__KEY` overrides, validate.
 
     Raises:
