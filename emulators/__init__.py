@@ -1,0 +1,1 @@
+"""Local casavi and DocuWare services for the demo, tests and benchmarks."""

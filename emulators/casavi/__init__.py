@@ -1,0 +1,1 @@
+"""The casavi API emulator (spec/casavi-api.md)."""

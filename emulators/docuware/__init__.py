@@ -1,0 +1,1 @@
+"""The DocuWare Platform API emulator (spec/docuware-api.md)."""
