@@ -1,0 +1,157 @@
+"""Fixtures of the write-back tests: iX-Haus on SQLite and PostgreSQL, a warehouse, a file server."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from portal_sync.settings import Settings
+from tests.writeback.helpers import (
+    ATTACHMENTS,
+    make_settings,
+    seed_ixhaus,
+    standard_models,
+    write_config,
+)
+
+TOKEN = "tok-9f8e7d-secret"
+
+
+@dataclass
+class FileServer:
+    """casavi's attachment content endpoint on loopback, with faults per attachment id."""
+
+    url: str = ""
+    files: dict[str, bytes] = field(default_factory=dict)
+    drop: dict[str, int] = field(default_factory=dict)  # close the connection without answering
+    truncate: dict[str, int] = field(default_factory=dict)  # announce all bytes, send half
+    gets: dict[str, int] = field(default_factory=dict)
+
+
+def _handler(server_state: FileServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def _json(self, status: int, body: object) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if self.path == "/v2/authenticate" and body == {"key": "demo", "secret": "demo"}:
+                self._json(200, {"token": TOKEN, "expiresAt": "2099-01-01T00:00:00.000Z"})
+            else:
+                self._json(401, {"status": 401, "message": "bad credentials"})
+
+        def do_GET(self) -> None:
+            parts = self.path.split("/")
+            if (
+                len(parts) != 5
+                or parts[1:3] != ["v2", "ticket-attachments"]
+                or parts[4] != "content"
+            ):
+                self._json(404, {"status": 404, "message": "no such path"})
+                return
+            if self.headers.get("token") != TOKEN:
+                self._json(401, {"status": 401, "message": "token"})
+                return
+            key = parts[3]
+            server_state.gets[key] = server_state.gets.get(key, 0) + 1
+            if key not in server_state.files:
+                self._json(404, {"status": 404, "message": "not found"})
+                return
+            if server_state.drop.get(key, 0) > 0:
+                server_state.drop[key] -= 1
+                self.close_connection = True
+                self.connection.close()
+                return
+            data = server_state.files[key]
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if server_state.truncate.get(key, 0) > 0:
+                server_state.truncate[key] -= 1
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                self.connection.close()
+                return
+            self.wfile.write(data)
+
+    return Handler
+
+
+@pytest.fixture
+def file_server() -> Iterator[FileServer]:
+    state = FileServer(files=dict(ATTACHMENTS))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _postgres_database(request: pytest.FixtureRequest) -> str:
+    try:
+        server_url = request.getfixturevalue("postgres_url")
+    except pytest.FixtureLookupError:
+        pytest.skip("postgres_url fixture not available yet")
+    name = f"wb_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'create database "{name}"'))
+    admin.dispose()
+    url = make_url(server_url).set(database=name)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ixhaus_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, seeded iX-Haus database: a SQLite file or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'ixhaus.sqlite'}"
+    else:
+        url = _postgres_database(request)
+    seed_ixhaus(url)
+    return url
+
+
+@dataclass
+class WritebackSetup:
+    ixhaus_url: str
+    warehouse: Path
+    config: Path
+    files: FileServer
+
+    @property
+    def settings(self) -> Settings:
+        return make_settings(self.ixhaus_url, self.files.url, self.warehouse)
+
+
+@pytest.fixture
+def setup(ixhaus_url: str, tmp_path: Path, file_server: FileServer) -> WritebackSetup:
+    """iX-Haus + a warehouse holding the standard write-back models + settings for both."""
+    warehouse = tmp_path / "portal.duckdb"
+    standard_models(warehouse)
+    config = write_config(tmp_path / "portal-sync.toml", ixhaus_url, file_server.url, warehouse)
+    return WritebackSetup(ixhaus_url, warehouse, config, file_server)
