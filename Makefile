@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCALE ?= small
 SEED ?= 42
 
-.PHONY: help install test test-slow demo lint format typecheck bench clean
+.PHONY: help install test test-slow demo lint format typecheck bench clean sync plan
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,12 @@ test-slow: $(STAMP) ## Run only the slow scale tests
 
 demo: $(STAMP) ## Build the demo world (SCALE=small|medium|large SEED=42)
 	$(BIN)/portal-sync demo --scale $(SCALE) --seed $(SEED) --out demo/ixhaus.sqlite
+
+sync: $(STAMP) ## One sync run against the demo (builds it if missing; starts/stops the local emulators)
+	$(BIN)/portal-sync sync --with-emulators
+
+plan: $(STAMP) ## What the next sync would do, without doing it (exit 2 = changes)
+	@$(BIN)/portal-sync plan --with-emulators; rc=$$?; if [ $$rc -eq 2 ]; then exit 0; fi; exit $$rc
 
 lint: $(STAMP) ## ruff + sqlfluff on the dbt models
 	$(BIN)/ruff check .

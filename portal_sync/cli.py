@@ -115,6 +115,106 @@ def ingest(
     console.print(report)
 
 
+# --- sync, plan, status, run (issue 6: publish to casavi) ---------------------------------
+WithEmulators = Annotated[
+    bool,
+    typer.Option(
+        "--with-emulators",
+        help="Embedded demo: build the demo world if missing and run the loopback emulators for this run.",
+    ),
+]
+
+
+def _services(settings: Settings, with_emulators: bool):  # type: ignore[no-untyped-def]
+    """The emulators around one run (`--with-emulators`), or nothing."""
+    if not with_emulators:
+        return None
+    from portal_sync import demo_env
+
+    demo_env.ensure_world(settings, console)
+    return lambda: demo_env.emulators(settings, console)
+
+
+@app.command()
+def sync(
+    config: ConfigOption = None,
+    docuware_only: Annotated[
+        bool, typer.Option("--docuware-only", help="Only DocuWare documents (A3).")
+    ] = False,
+    no_docuware: Annotated[
+        bool, typer.Option("--no-docuware", help="Everything but DocuWare documents (A3).")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Full reconciliation: also remove deleted rows.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Publish even when the plan deletes many items (F2).")
+    ] = False,
+    with_emulators: WithEmulators = False,
+) -> None:
+    """One run: ingest → dbt build → publish to casavi → write-back to iX-Haus."""
+    from portal_sync.sync import SyncOptions
+    from portal_sync.sync import sync as run_sync
+
+    options = SyncOptions(
+        docuware_only=docuware_only, no_docuware=no_docuware, full=full, force=force
+    )
+    settings = settings_from(config)
+    result = run_sync(settings, options, console, _services(settings, with_emulators))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def plan(
+    config: ConfigOption = None,
+    details: Annotated[
+        bool, typer.Option("--details", help="List every item, not only the counts.")
+    ] = False,
+    with_emulators: WithEmulators = False,
+) -> None:
+    """What the next sync would create, update and delete (D4); exit 0 = none, 2 = changes."""
+    from portal_sync.sync import plan as show_plan
+
+    settings = settings_from(config)
+    raise typer.Exit(show_plan(settings, console, details, _services(settings, with_emulators)))
+
+
+@app.command()
+def status(
+    config: ConfigOption = None,
+    last: Annotated[int, typer.Option(help="How many runs to show.")] = 10,
+) -> None:
+    """Last runs, whether syncs stopped running, and stuck items (A5, A6)."""
+    from portal_sync.sync import status as show_status
+
+    raise typer.Exit(show_status(settings_from(config), console, last))
+
+
+@app.command()
+def run(
+    config: ConfigOption = None,
+    every: Annotated[
+        int | None, typer.Option(help="Seconds between syncs (default: schedule.every_seconds).")
+    ] = None,
+    docuware_only: Annotated[
+        bool, typer.Option("--docuware-only", help="Only DocuWare documents (A3).")
+    ] = False,
+    no_docuware: Annotated[
+        bool, typer.Option("--no-docuware", help="Everything but DocuWare documents (A3).")
+    ] = False,
+    with_emulators: WithEmulators = False,
+) -> None:
+    """Sync again and again (A4), never two at once; Ctrl-C stops."""
+    from portal_sync.sync import SyncOptions, run_loop
+
+    options = SyncOptions(docuware_only=docuware_only, no_docuware=no_docuware)
+    settings = settings_from(config)
+    seconds = every or settings.schedule.every_seconds
+    raise typer.Exit(
+        run_loop(settings, options, console, seconds, _services(settings, with_emulators))
+    )
+
+
 def main() -> None:
     """Entry point of the console script: user errors become one line, exit code 1."""
     try:
