@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -222,6 +223,72 @@ async def read_json_object(request: Request) -> dict[str, Any]:
             400, "body must be a JSON object", [{"field": "body", "message": "not an object"}]
         )
     return body
+
+
+@dataclass
+class Upload:
+    """The file part of a multipart request."""
+
+    file_name: str
+    content_type: str
+    content: bytes
+
+
+async def read_multipart(
+    request: Request, file_part: str = "file"
+) -> tuple[dict[str, str], Upload | None]:
+    """The text parts and the file part of a multipart body; 413 over `max_file_bytes()`.
+
+    A body whose Content-Length is far over the limit is drained without being stored.
+    Text parts sent as files (with a filename) are decoded as UTF-8.
+    """
+    limit = max_file_bytes()
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit + 65536:
+        async for _ in request.stream():
+            pass
+        raise ApiError(
+            413,
+            f"file exceeds the limit of {limit} bytes",
+            [{"field": file_part, "message": "too large"}],
+        )
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise ApiError(
+            400,
+            "multipart/form-data body expected",
+            [{"field": "body", "message": "not multipart"}],
+        )
+    form = await request.form(max_part_size=4 * 1024 * 1024)
+    try:
+        texts: dict[str, str] = {}
+        upload: Upload | None = None
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile) and name == file_part:
+                if value.size is not None and value.size > limit:
+                    raise ApiError(
+                        413,
+                        f"file exceeds the limit of {limit} bytes",
+                        [{"field": file_part, "message": "too large"}],
+                    )
+                content = await value.read()
+                if len(content) > limit:
+                    raise ApiError(
+                        413,
+                        f"file exceeds the limit of {limit} bytes",
+                        [{"field": file_part, "message": "too large"}],
+                    )
+                upload = Upload(
+                    value.filename or "file",
+                    value.content_type or "application/octet-stream",
+                    content,
+                )
+            elif isinstance(value, UploadFile):
+                texts[name] = (await value.read()).decode("utf-8", errors="replace")
+            else:
+                texts[name] = value
+        return texts, upload
+    finally:
+        await form.close()
 
 
 def json_text_response(text: str, status: int = 200) -> Response:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
@@ -27,8 +26,8 @@ from emulators.common import (
     Controls,
     TokenStore,
     control_routes,
-    max_file_bytes,
     read_json_object,
+    read_multipart,
     run_server,
 )
 from emulators.docuware import store
@@ -394,47 +393,35 @@ class DocuWareEmulator:
         self.tokens.clear()
 
     async def add_document(self, request: Request) -> Response:
-        limit = max_file_bytes()
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > limit + 65536:
-            async for _ in request.stream():
-                pass
-            raise ApiError(413, f"file exceeds the limit of {limit} bytes")
-        form = await request.form(max_part_size=4 * 1024 * 1024)
+        texts, upload = await read_multipart(request)
+        if upload is None:
+            raise ApiError(400, "multipart part 'file' (a file) is required")
         try:
-            raw_fields = form.get("fields")
-            upload = form.get("file")
-            if isinstance(raw_fields, UploadFile):
-                raw_fields = (await raw_fields.read()).decode("utf-8")
-            if not isinstance(upload, UploadFile):
-                raise ApiError(400, "multipart part 'file' (a file) is required")
-            try:
-                fields = json.loads(raw_fields or "{}")
-            except ValueError:
-                raise ApiError(400, "multipart part 'fields' must be JSON") from None
-            if not isinstance(fields, dict):
-                raise ApiError(400, "multipart part 'fields' must be a JSON object")
-            if upload.size is not None and upload.size > limit:
-                raise ApiError(413, f"file exceeds the limit of {limit} bytes")
-            content = await upload.read()
-            if len(content) > limit:
-                raise ApiError(413, f"file exceeds the limit of {limit} bytes")
-            now = self.clock.tick_ms()
-            fields = {key.upper(): value for key, value in fields.items()}
-            fields.setdefault("DWSTOREDATETIME", f"/Date({now})/")
-            fields["DWMODDATETIME"] = fields.get("DWMODDATETIME") or f"/Date({now})/"
-            doc = NewDocument(
-                fields=fields,
-                file_name=upload.filename or "document",
-                content_type=upload.content_type or "application/octet-stream",
-                content=content,
-            )
-            try:
-                doc_id = store.insert_document(self.conn, doc)
-            except ValueError as exc:
-                raise ApiError(400, str(exc)) from None
-        finally:
-            await form.close()
+            fields = json.loads(texts.get("fields") or "{}")
+        except ValueError:
+            raise ApiError(400, "multipart part 'fields' must be JSON") from None
+        if not isinstance(fields, dict):
+            raise ApiError(400, "multipart part 'fields' must be a JSON object")
+        now = self.clock.tick_ms()
+        fields = {key.upper(): value for key, value in fields.items()}
+        if "DWSTOREDATETIME" not in fields and fields.get("DWDOCID") is not None:
+            existing = self.conn.execute(
+                "SELECT dwstoredatetime FROM documents WHERE dwdocid = ?", (str(fields["DWDOCID"]),)
+            ).fetchone()
+            if existing is not None:
+                fields["DWSTOREDATETIME"] = f"/Date({existing[0]})/"
+        fields.setdefault("DWSTOREDATETIME", f"/Date({now})/")
+        fields["DWMODDATETIME"] = fields.get("DWMODDATETIME") or f"/Date({now})/"
+        doc = NewDocument(
+            fields=fields,
+            file_name=upload.file_name,
+            content_type=upload.content_type,
+            content=upload.content,
+        )
+        try:
+            doc_id = store.insert_document(self.conn, doc)
+        except ValueError as exc:
+            raise ApiError(400, str(exc)) from None
         row = self.conn.execute(f"{SELECT_META} WHERE dwdocid = ?", (doc_id,)).fetchone()
         return JSONResponse(self.document_json(tuple(row)), status_code=201)
 
