@@ -35,12 +35,7 @@ from portal_sync import protocol
 from portal_sync.errors import UserError
 from portal_sync.settings import Settings
 from portal_sync.warehouse import connect
-from publishers.ixhaus.attachments import (
-    AttachmentError,
-    AttachmentSource,
-    CallableAttachmentSource,
-    HttpAttachmentSource,
-)
+from publishers.ixhaus.attachments import AttachmentError, AttachmentSource
 from publishers.ixhaus.bookkeeping import WRITTEN, Bookkeeping
 from publishers.ixhaus.crash import crash_point
 
@@ -422,23 +417,22 @@ def _check_technical_user(engine: Engine, user: str) -> None:
         )
 
 
-def _attachment_factory(settings: Settings, casavi_client: Any, opened: list[HttpAttachmentSource]):
+def _attachment_factory(
+    settings: Settings, casavi_client: Any, opened: list[Any]
+) -> Callable[[], AttachmentSource]:
+    """The attachment source, made on first use (no casavi connection when there are no media)."""
     source: AttachmentSource | None = None
 
     def get() -> AttachmentSource:
         nonlocal source
         if source is None:
-            fetch = (
-                getattr(casavi_client, "ticket_attachment_content", None)
-                if casavi_client is not None
-                else None
-            )
-            if callable(fetch):
-                source = CallableAttachmentSource(fetch)
-            else:
-                http = HttpAttachmentSource(settings)
-                opened.append(http)
-                source = http
+            client = casavi_client
+            if client is None:
+                from publishers.casavi.api import CasaviClient
+
+                client = CasaviClient.from_settings(settings)
+                opened.append(client)
+            source = AttachmentSource(client.ticket_attachment_content)
         return source
 
     return get
@@ -452,7 +446,7 @@ def _run(
     book = Bookkeeping(con, run_id)
     book.load()
     engine = _engine(settings)
-    opened: list[HttpAttachmentSource] = []
+    opened: list[Any] = []
     try:
         if models["ticket"] or models["note"] or models["media"]:
             _check_technical_user(engine, settings.ixhaus.technical_user)
@@ -505,8 +499,8 @@ def _run(
         _write_portal_state(run, models["ticket_portal_state"])
         return dict(sorted(run.counts.items()))
     finally:
-        for http in opened:
-            http.close()
+        for client in opened:
+            client.close()
         engine.dispose()
 
 
@@ -522,8 +516,8 @@ def writeback(
         settings: the loaded settings (`[ixhaus] url`, `technical_user`, `[casavi]`).
         con_or_path: an open read-write DuckDB connection, or the warehouse path.
         run_id: the run (`portal_sync.runs`) this write-back belongs to.
-        casavi_client: the casavi publisher's client, used for attachment content when it
-            offers `ticket_attachment_content(id) -> bytes`; else a small HTTP client.
+        casavi_client: the casavi publisher's `CasaviClient` (for attachment content);
+            when None, one is made from the settings if an attachment is to be fetched.
 
     Returns:
         Counts `"<kind>.<action>" -> n`, e.g. `tickets.created`, `notes.exists`,

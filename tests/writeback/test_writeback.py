@@ -215,8 +215,9 @@ def test_an_attachment_that_cannot_be_downloaded_is_retried_on_the_next_run(
     assert counts["media.failed"] == 1 and counts["media.created"] == 1
     book = book_rows(setup.warehouse)[("media", "C-A1")]
     assert book["status"] == "failed"
-    assert book["last_error"].startswith(
-        "media C-A1: attachment C-A1: content download failed: connection lost"
+    assert book["last_error"] == (
+        "media C-A1: content download failed: ticket-attachments/C-A1/content: "
+        "no answer after 4 attempts: RemoteProtocolError"
     )
     assert TOKEN not in book["last_error"]
     assert [
@@ -245,8 +246,8 @@ def test_an_attachment_unknown_in_casavi_is_reported(setup: WritebackSetup) -> N
     del setup.files.files["C-A2"]
     counts = _run(setup)
     assert counts["media.failed"] == 1
-    assert book_rows(setup.warehouse)[("media", "C-A2")]["last_error"] == (
-        "media C-A2: attachment C-A2: not found in casavi (HTTP 404)"
+    assert book_rows(setup.warehouse)[("media", "C-A2")]["last_error"].startswith(
+        "media C-A2: content download failed: ticket-attachments/C-A2/content: HTTP 404"
     )
 
 
