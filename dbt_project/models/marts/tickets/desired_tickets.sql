@@ -1,6 +1,8 @@
 -- B9, B11, C3: casavi tickets portal-sync wants (payload fields of casavi-api.md).
 -- Imported portal tickets (C-…) keep what casavi holds except status and priority,
--- which iX-Haus masters (C3); so nothing the sync wrote into iX-Haus echoes back.
+-- which iX-Haus masters (C3). A casavi label that still means the iX-Haus status or
+-- priority (int_portal_ticket_labels_matched, the mapping used on import) is kept, so
+-- nothing the sync wrote into iX-Haus echoes back as a change.
 with
 
 tickets as (
@@ -9,6 +11,10 @@ tickets as (
 
 casavi_tickets as (
     select * from {{ ref('stg_casavi__tickets') }}
+),
+
+labels as (
+    select * from {{ ref('int_portal_ticket_labels_matched') }}
 ),
 
 from_ixhaus as (
@@ -41,8 +47,14 @@ from_portal as (
         casavi_tickets.reporter_contact_id as "reporterContactId",
         casavi_tickets.title,
         casavi_tickets.description,
-        tickets.status_label as status,
-        tickets.priority_label as priority,
+        case
+            when labels.status_id = tickets.status_id then casavi_tickets.status
+            else tickets.status_label
+        end as status,
+        case
+            when labels.priority_id = tickets.priority_id then casavi_tickets.priority
+            else tickets.priority_label
+        end as priority,
         casavi_tickets.trade_id as "tradeId",
         from_json(
             casavi_tickets.visibility,
@@ -51,6 +63,7 @@ from_portal as (
         casavi_tickets.notify_unregistered_contacts as "notifyUnregisteredContacts"
     from tickets
     inner join casavi_tickets on tickets.casavi_id = casavi_tickets.id
+    left join labels on tickets.casavi_id = labels.casavi_ticket_id
     where tickets.is_synced and tickets.casavi_collection = 'tickets' and tickets.is_from_portal
 ),
 
