@@ -1,0 +1,1 @@
+"""Extract + load: one package per source (ixhaus, docuware, casavi); `run.ingest` drives them."""

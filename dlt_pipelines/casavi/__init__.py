@@ -1,0 +1,454 @@
+"""casavi's current state → `raw_casavi`, with snapshot bookkeeping for F1.
+
+- authenticate once per run (`secret("CASAVI_KEY")` / `secret("CASAVI_SECRET")`; only for
+  a loopback `casavi.url` — the local emulator — they default to `demo` / `demo`);
+- read every collection of spec/casavi-api.md with `pageSize=500`, following `next` links;
+  incremental: `modifiedAfter` = the last complete snapshot's cursor (max `modifiedAt`) minus a
+  small overlap, `includeDeleted=true`; merge on `id`, tombstones hard-delete (`deleted`);
+- full (`--full`, no complete snapshot yet, or the last full one older than a day): re-read
+  everything and replace every table through staging (never half replaced);
+- every collection is read to its last page *before* anything is loaded: a failed or
+  partial read leaves the tables untouched and records a `failed` snapshot, so the previous
+  complete snapshot stays the latest good one (`latest_snapshot`).
+
+Keep the paths and field list in this module, so they can be corrected against the real API.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import duckdb
+
+from dlt_pipelines.http import Http, ServiceError
+from portal_sync.errors import UserError
+from portal_sync.protocol import SCHEMA, now
+
+DATASET = "raw_casavi"
+PIPELINE = "casavi"
+PAGE_SIZE = 500
+#: re-read this much before the cursor (clock granularity, writes racing the read)
+OVERLAP = timedelta(seconds=5)
+
+COMMON_FIELDS: dict[str, str] = {
+    "id": "text",
+    "internalId": "bigint",
+    "createdAt": "timestamp",
+    "modifiedAt": "timestamp",
+    "managedExternally": "bool",
+    "source": "text",
+}
+#: collection → API field → dlt type (`json` for nested lists/objects).
+COLLECTIONS: dict[str, dict[str, str]] = {
+    "properties": {
+        "name": "text",
+        "number": "text",
+        "street": "text",
+        "postalCode": "text",
+        "city": "text",
+        "country": "text",
+        "responsibilities": "json",
+    },
+    "units": {"propertyId": "text", "number": "text", "name": "text", "floor": "text"},
+    "contacts": {
+        "salutation": "text",
+        "title": "text",
+        "firstName": "text",
+        "lastName": "text",
+        "companyName": "text",
+        "email": "text",
+        "telephone": "text",
+        "mobile": "text",
+        "street": "text",
+        "postalCode": "text",
+        "city": "text",
+        "country": "text",
+        "contracts": "json",
+        "isRegistered": "bool",
+        "isInvited": "bool",
+        "preferredWayOfContact": "text",
+    },
+    "ticket-types": {
+        "name": "text",
+        "category": "text",
+        "description": "text",
+        "audiences": "json",
+        "modifiedInPortal": "bool",
+    },
+    "trades": {"name": "text", "audiences": "json"},
+    "tickets": {
+        "ticketTypeId": "text",
+        "propertyId": "text",
+        "unitId": "text",
+        "reporterContactId": "text",
+        "title": "text",
+        "description": "text",
+        "status": "text",
+        "priority": "text",
+        "tradeId": "text",
+        "visibility": "json",
+        "notifyUnregisteredContacts": "bool",
+        "lastPortalActivity": "json",
+    },
+    "ticket-messages": {
+        "ticketId": "text",
+        "text": "text",
+        "authorName": "text",
+        "authorType": "text",
+        "authorContactId": "text",
+    },
+    "ticket-attachments": {
+        "ticketId": "text",
+        "fileName": "text",
+        "contentType": "text",
+        "size": "bigint",
+        "sha256": "text",
+        "authorType": "text",
+        "authorContactId": "text",
+    },
+    "posts": {
+        "propertyId": "text",
+        "title": "text",
+        "content": "text",
+        "audiences": "json",
+        "notifyUnregisteredContacts": "bool",
+    },
+    "documents": {
+        "title": "text",
+        "type": "text",
+        "documentDate": "date",
+        "propertyId": "text",
+        "unitId": "text",
+        "contactIds": "json",
+        "audiences": "json",
+        "size": "bigint",
+        "sha256": "text",
+        "contentType": "text",
+        "downloads": "json",
+    },
+}
+
+SNAPSHOT_DDL = f"""
+create schema if not exists {SCHEMA};
+create sequence if not exists {SCHEMA}.casavi_snapshot_ids;
+create table if not exists {SCHEMA}.casavi_snapshots (
+    snapshot_id bigint primary key default nextval('{SCHEMA}.casavi_snapshot_ids'),
+    run_id bigint,
+    started_at timestamp not null,          -- UTC
+    finished_at timestamp,                  -- empty while running or after a crash
+    status text not null,                   -- running, complete, failed
+    is_full boolean not null,
+    rows bigint,                            -- items read (tombstones included)
+    tables_touched boolean not null default false,  -- loading into raw_casavi had begun
+    cursors json,                           -- collection -> max modifiedAt read so far
+    error text
+);
+"""
+
+
+def table_name(collection: str) -> str:
+    return collection.replace("-", "_")
+
+
+def snake(name: str) -> str:
+    """dlt's snake_case for an API field (`postalCode` → `postal_code`)."""
+    from dlt.common.normalizers.naming.snake_case import NamingConvention
+
+    return NamingConvention().normalize_identifier(name)
+
+
+def column_hints(collection: str) -> dict[str, dict[str, Any]]:
+    """dlt column hints for a collection's table; `deleted` marks tombstones (hard delete)."""
+    hints: dict[str, dict[str, Any]] = {}
+    for api_name, kind in {**COMMON_FIELDS, **COLLECTIONS[collection]}.items():
+        name = snake(api_name)
+        hint: dict[str, Any] = {"name": name, "data_type": kind, "nullable": api_name != "id"}
+        if kind == "timestamp":
+            hint["timezone"] = False
+        hints[name] = hint
+    hints["deleted"] = {
+        "name": "deleted",
+        "data_type": "bool",
+        "nullable": True,
+        "hard_delete": True,
+    }
+    return hints
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def credentials(url: str) -> tuple[str, str]:
+    """casavi API key and secret; `demo`/`demo` only for a loopback URL (the local emulator)."""
+    from portal_sync.settings import secret
+
+    fallback = "demo" if is_loopback(url) else None
+    key = secret("CASAVI_KEY", fallback)
+    api_secret = secret("CASAVI_SECRET", fallback)
+    if not key or not api_secret:
+        raise UserError(
+            f"casavi ({url}): CASAVI_KEY and CASAVI_SECRET must be set (environment or .dlt/secrets.toml)"
+        )
+    return key, api_secret
+
+
+def parse_ts(value: Any) -> datetime | None:
+    """ISO 8601 (UTC, `Z`) → naive UTC datetime."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class CasaviReader:
+    """Reads collections; one token per run, header `token`."""
+
+    base_url: str
+    key: str
+    secret: str
+    http: Http
+    page_size: int = PAGE_SIZE
+    token: str | None = None
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+
+    def authenticate(self) -> None:
+        try:
+            answer = self.http.json(
+                "POST",
+                f"{self.base_url}/v2/authenticate",
+                json={"key": self.key, "secret": self.secret},
+            )
+        except ServiceError as exc:
+            if exc.status in (400, 401, 403):
+                raise UserError(
+                    f"casavi ({self.base_url}): authentication refused ({exc.status}): check CASAVI_KEY/CASAVI_SECRET"
+                ) from None
+            raise
+        token = answer.get("token")
+        if not token:
+            raise UserError(f"casavi ({self.base_url}): /v2/authenticate answered no token")
+        self.token = str(token)
+        self.http.client.headers["token"] = self.token
+
+    def read(
+        self, collection: str, modified_after: datetime | None, include_deleted: bool
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of one collection, oldest change first."""
+        params: dict[str, Any] | None = {"page": 1, "pageSize": self.page_size}
+        assert params is not None
+        if modified_after is not None:
+            params["modifiedAfter"] = iso(modified_after)
+        if include_deleted:
+            params["includeDeleted"] = "true"
+        url: str | None = f"{self.base_url}/v2/{collection}"
+        while url:
+            try:
+                answer = self.http.json("GET", url, params=params)
+            except ServiceError as exc:
+                if exc.status == 401:
+                    raise UserError(
+                        f"casavi ({self.base_url}): the token was refused (401) reading {collection}"
+                    ) from None
+                raise
+            if not isinstance(answer, dict) or not isinstance(answer.get("list"), list):
+                raise UserError(f"casavi ({self.base_url}): GET /v2/{collection} answered no list")
+            yield answer["list"]
+            href = ((answer.get("_links") or {}).get("next") or {}).get("href")
+            if href and href.startswith("/"):
+                parts = urlsplit(self.base_url)
+                href = f"{parts.scheme}://{parts.netloc}{href}"
+            url, params = href, None
+
+
+@dataclass
+class CasaviSnapshot:
+    """Everything read in one run, before it is loaded."""
+
+    is_full: bool
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cursors: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> int:
+        return sum(len(items) for items in self.items.values())
+
+
+def read_snapshot(
+    reader: CasaviReader, *, full: bool, cursors: dict[str, str | None]
+) -> CasaviSnapshot:
+    """Read every collection to its last page (or raise: nothing is loaded then)."""
+    snapshot = CasaviSnapshot(is_full=full)
+    reader.authenticate()
+    for collection in COLLECTIONS:
+        previous = None if full else parse_ts(cursors.get(collection))
+        since = previous - OVERLAP if previous is not None else None
+        latest: dict[str, dict[str, Any]] = {}
+        for page in reader.read(collection, since, include_deleted=not full):
+            for item in page:
+                key = str(item.get("id"))
+                known = latest.get(key)
+                if known is None or str(item.get("modifiedAt") or "") >= str(
+                    known.get("modifiedAt") or ""
+                ):
+                    latest[key] = item
+        items = list(latest.values())
+        if full:
+            items = [item for item in items if not item.get("deleted")]
+        for item in items:
+            item["deleted"] = bool(item.get("deleted"))
+        stamps = [parse_ts(item.get("modifiedAt")) for item in items if item.get("modifiedAt")]
+        newest = max((s for s in stamps if s is not None), default=None)
+        best = max((s for s in (newest, previous) if s is not None), default=None)
+        snapshot.cursors[collection] = iso(best) if best else None
+        snapshot.items[collection] = items
+    return snapshot
+
+
+def casavi_source(snapshot: CasaviSnapshot) -> Any:
+    """The dlt source over a snapshot read completely beforehand."""
+    import dlt
+
+    disposition = "replace" if snapshot.is_full else "merge"
+
+    def make(collection: str) -> Any:
+        items = snapshot.items[collection]
+
+        @dlt.resource(
+            name=table_name(collection),
+            primary_key="id",
+            write_disposition=disposition,
+            columns=column_hints(collection),
+        )
+        def resource() -> Iterator[Any]:
+            yield items  # an empty list still creates the table
+
+        return resource
+
+    @dlt.source(name=PIPELINE, max_table_nesting=0)
+    def casavi() -> Any:
+        return [make(collection) for collection in COLLECTIONS]
+
+    return casavi()
+
+
+# --- snapshot bookkeeping (portal_sync.casavi_snapshots) ---------------------------------
+
+
+def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SNAPSHOT_DDL)
+
+
+def start_snapshot(con: duckdb.DuckDBPyConnection, run_id: int | None, is_full: bool) -> int:
+    ensure(con)
+    row = con.execute(
+        f"insert into {SCHEMA}.casavi_snapshots (run_id, started_at, status, is_full) "
+        "values (?, ?, 'running', ?) returning snapshot_id",
+        [run_id, now(), is_full],
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def mark_touched(con: duckdb.DuckDBPyConnection, snapshot_id: int) -> None:
+    con.execute(
+        f"update {SCHEMA}.casavi_snapshots set tables_touched = true where snapshot_id = ?",
+        [snapshot_id],
+    )
+
+
+def finish_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    snapshot_id: int,
+    status: str,
+    *,
+    rows: int | None = None,
+    cursors: dict[str, str | None] | None = None,
+    error: str | None = None,
+) -> None:
+    con.execute(
+        f"update {SCHEMA}.casavi_snapshots set finished_at = ?, status = ?, rows = ?, cursors = ?, error = ? "
+        "where snapshot_id = ?",
+        [
+            now(),
+            status,
+            rows,
+            json.dumps(cursors) if cursors is not None else None,
+            error,
+            snapshot_id,
+        ],
+    )
+
+
+_COLUMNS = (
+    "snapshot_id",
+    "run_id",
+    "started_at",
+    "finished_at",
+    "status",
+    "is_full",
+    "rows",
+    "tables_touched",
+    "cursors",
+    "error",
+)
+
+
+def _rows(con: duckdb.DuckDBPyConnection, where: str, params: list[Any]) -> list[dict[str, Any]]:
+    try:
+        found = con.execute(
+            f"select {', '.join(_COLUMNS)} from {SCHEMA}.casavi_snapshots where {where} "
+            "order by snapshot_id desc limit 1",
+            params,
+        ).fetchall()
+    except duckdb.CatalogException:
+        return []
+    result = []
+    for row in found:
+        record = dict(zip(_COLUMNS, row, strict=True))
+        record["cursors"] = json.loads(record["cursors"]) if record["cursors"] else {}
+        result.append(record)
+    return result
+
+
+def latest_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    """The snapshot the tables in `raw_casavi` hold (for F1), or None when there is none.
+
+    That is the newest `complete` snapshot — unless a later attempt had begun loading
+    (`tables_touched`) and did not complete: then that attempt (status `failed` or
+    `running`), so the publisher refuses. Attempts that failed while reading left the
+    tables untouched and are skipped.
+    """
+    good = _rows(con, "status = 'complete'", [])
+    after = good[0]["snapshot_id"] if good else -1
+    touched = _rows(con, "snapshot_id > ? and tables_touched and status <> 'complete'", [after])
+    if touched:
+        return touched[0]
+    return good[0] if good else None
+
+
+def last_complete_cursors(con: duckdb.DuckDBPyConnection) -> dict[str, str | None] | None:
+    """Cursors of the newest complete snapshot (None: there is none, read everything)."""
+    good = _rows(con, "status = 'complete'", [])
+    return dict(good[0]["cursors"]) if good else None

@@ -1,0 +1,370 @@
+"""DocuWare metadata → `raw_docuware` (`documents`, `document_types`).
+
+- OAuth flow of spec/docuware-api.md, one token per run, reused for every call;
+- credentials (A8): the technical user's own DocuWare login from iX-Haus when set, else
+  the secrets DOCUWARE_USERNAME / DOCUWARE_PASSWORD; never logged;
+- the cabinet by name (`docuware.file_cabinet`), its search dialog, then a query by a
+  DWMODDATETIME range starting at the incremental cursor, following `next` links;
+- every index field as a typed column (the known ones with fixed types, see ARCHITECTURE.md),
+  merge on `dwdocid`; a full run replaces the table (removes documents deleted in DocuWare);
+- every DMS document type seen goes into the catalogue `document_types`
+  (`first_seen_at` kept, `last_seen_at` moved), for `portal-sync catalog`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from dlt_pipelines.http import Http, ServiceError
+from portal_sync.errors import UserError
+
+DATASET = "raw_docuware"
+PIPELINE = "docuware"
+CLIENT_ID = "docuware.platform.net.client"
+SCOPE = "docuware.platform"
+EPOCH = datetime(1970, 1, 1)
+#: Upper end of the DWMODDATETIME range: far enough for any clock.
+RANGE_END = datetime(2999, 12, 31)
+
+_DW_DATE = re.compile(r"^/Date\((-?\d+)(?:[+-]\d{4})?\)/$")
+
+#: Columns of `raw_docuware.documents` with their dlt types (ARCHITECTURE.md).
+DOCUMENT_COLUMNS: dict[str, str] = {
+    "dwdocid": "bigint",
+    "dwstoredatetime": "timestamp",
+    "dwmoddatetime": "timestamp",
+    "empfaengerid": "text",
+    "empfaengertyp": "text",
+    "dokumenttyp": "text",
+    "dokumentname": "text",
+    "dokumentdatum": "date",
+    "objektnr": "text",
+    "status": "text",
+    "title": "text",
+    "content_type": "text",
+    "file_size": "bigint",
+    "original_file_name": "text",
+    "file_cabinet_id": "text",
+}
+CATALOGUE_COLUMNS: dict[str, str] = {
+    "document_type": "text",
+    "first_seen_at": "timestamp",
+    "last_seen_at": "timestamp",
+}
+_FIELD_TYPES = {"Int": "bigint", "Decimal": "double", "Date": "date", "DateTime": "timestamp"}
+
+
+def hints(columns: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """dlt column hints; timestamps are naive UTC."""
+    result: dict[str, dict[str, Any]] = {}
+    for name, kind in columns.items():
+        hint: dict[str, Any] = {"name": name, "data_type": kind, "nullable": True}
+        if kind == "timestamp":
+            hint["timezone"] = False
+        result[name] = hint
+    return result
+
+
+def parse_dw_date(value: Any) -> datetime | None:
+    """`/Date(ms)/` → naive UTC datetime (None for null/empty)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        ms = int(value)
+    else:
+        match = _DW_DATE.match(str(value).strip())
+        if not match:
+            raise ValueError(f"not a DocuWare date: {value!r}")
+        ms = int(match.group(1))
+    return EPOCH + timedelta(milliseconds=ms)
+
+
+def as_date(value: Any) -> date | None:
+    """A DocuWare Date field → date; a midnight in any time zone within ±12 h of UTC rounds to its day."""
+    moment = parse_dw_date(value)
+    if moment is None:
+        return None
+    return (moment + timedelta(hours=12)).date()
+
+
+def dw_ms(moment: datetime) -> str:
+    """naive UTC datetime → `/Date(ms)/`."""
+    return f"/Date({int((moment - EPOCH).total_seconds() * 1000)})/"
+
+
+def _field_value(kind: str, item: Any, is_null: bool) -> Any:
+    if is_null or item is None:
+        return None
+    if kind == "Int":
+        return int(item)
+    if kind == "Decimal":
+        return float(item)
+    if kind == "DateTime":
+        return parse_dw_date(item)
+    if kind == "Date":
+        return as_date(item)
+    if kind == "Keywords":
+        if isinstance(item, dict):
+            item = item.get("Keyword", [])
+        return ", ".join(str(v) for v in item) if isinstance(item, list) else str(item)
+    return str(item)
+
+
+def document_row(doc: dict[str, Any]) -> dict[str, Any]:
+    """One DocuWare document → one typed row (index fields lower-cased, plus file metadata)."""
+    row: dict[str, Any] = dict.fromkeys(DOCUMENT_COLUMNS)
+    for field in doc.get("Fields") or []:
+        name = str(field.get("FieldName", "")).lower()
+        if not name:
+            continue
+        row[name] = _field_value(
+            str(field.get("ItemElementName", "String")),
+            field.get("Item"),
+            bool(field.get("IsNull")),
+        )
+    sections = doc.get("Sections") or [{}]
+    row["dwdocid"] = int(row["dwdocid"] if row["dwdocid"] is not None else doc["Id"])
+    row["title"] = doc.get("Title")
+    row["content_type"] = doc.get("ContentType") or sections[0].get("ContentType")
+    size = doc.get("FileSize", sections[0].get("FileSize"))
+    row["file_size"] = int(size) if size is not None else None
+    row["original_file_name"] = sections[0].get("OriginalFileName")
+    row["file_cabinet_id"] = doc.get("FileCabinetId")
+    if row["dwmoddatetime"] is None:
+        row["dwmoddatetime"] = parse_dw_date(doc.get("LastModified"))
+    if row["dwstoredatetime"] is None:
+        row["dwstoredatetime"] = parse_dw_date(doc.get("CreatedAt"))
+    return row
+
+
+def extra_field_hints(
+    doc_rows: list[dict[str, Any]], docs: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Hints for index fields beyond the known ones, typed by their `ItemElementName`."""
+    extra: dict[str, str] = {}
+    for doc in docs:
+        for field in doc.get("Fields") or []:
+            name = str(field.get("FieldName", "")).lower()
+            if name and name not in DOCUMENT_COLUMNS and name not in extra:
+                extra[name] = _FIELD_TYPES.get(str(field.get("ItemElementName")), "text")
+    return hints(extra)
+
+
+@dataclass
+class DocuWareClient:
+    """The Platform REST calls used by the ingest; one login per instance."""
+
+    base_url: str
+    username: str
+    password: str
+    http: Http
+    token_requests: int = 0
+
+    def __post_init__(self) -> None:
+        self.base_url = self.base_url.rstrip("/")
+        self.http.client.headers["Accept"] = "application/json"
+
+    def login(self) -> None:
+        """OAuth2 password grant; the token is kept for every later call of this run."""
+        info = self.http.json("GET", f"{self.base_url}/Home/IdentityServiceInfo")
+        identity = str(info.get("IdentityServiceUrl", "")).rstrip("/")
+        if not identity:
+            raise UserError(
+                f"DocuWare ({self.base_url}): no IdentityServiceUrl in Home/IdentityServiceInfo"
+            )
+        config = self.http.json("GET", f"{identity}/.well-known/openid-configuration")
+        endpoint = config.get("token_endpoint")
+        if not endpoint:
+            raise UserError(f"DocuWare ({identity}): no token_endpoint in the OpenID configuration")
+        form = {
+            "grant_type": "password",
+            "username": self.username,
+            "password": self.password,
+            "client_id": CLIENT_ID,
+            "scope": SCOPE,
+        }
+        self.token_requests += 1
+        try:
+            answer = self.http.json("POST", str(endpoint), data=form)
+        except ServiceError as exc:
+            if exc.status in (400, 401, 403):
+                raise UserError(
+                    f"DocuWare ({self.base_url}): login refused ({exc.status}): check the DocuWare "
+                    "credentials (the technical user's in iX-Haus, else DOCUWARE_USERNAME/DOCUWARE_PASSWORD)"
+                ) from None
+            raise
+        token = answer.get("access_token")
+        if not token:
+            raise UserError(
+                f"DocuWare ({self.base_url}): the token endpoint answered no access_token"
+            )
+        self.http.client.headers["Authorization"] = f"Bearer {token}"
+
+    def _call(self, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            return self.http.json(method, url, **kwargs)
+        except ServiceError as exc:
+            if exc.status == 401:
+                raise UserError(
+                    f"DocuWare ({self.base_url}): the token was refused (401)"
+                ) from None
+            raise
+
+    def cabinet_id(self, name: str) -> str:
+        cabinets = self._call("GET", f"{self.base_url}/FileCabinets").get("FileCabinet") or []
+        for cabinet in cabinets:
+            if str(cabinet.get("Name")) == name and not cabinet.get("IsBasket"):
+                return str(cabinet["Id"])
+        names = ", ".join(sorted(str(c.get("Name")) for c in cabinets)) or "none"
+        raise UserError(
+            f"DocuWare ({self.base_url}): file cabinet {name!r} not found (setting docuware.file_cabinet; "
+            f"cabinets: {names})"
+        )
+
+    def search_dialog(self, cabinet: str) -> str:
+        dialogs = (
+            self._call(
+                "GET",
+                f"{self.base_url}/FileCabinets/{cabinet}/Dialogs",
+                params={"dialogType": "Search"},
+            ).get("Dialog")
+            or []
+        )
+        searches = [d for d in dialogs if str(d.get("Type", "Search")).lower() == "search"]
+        if not searches:
+            raise UserError(
+                f"DocuWare ({self.base_url}): file cabinet {cabinet} has no search dialog"
+            )
+        default = [d for d in searches if d.get("IsDefault")]
+        return str((default or searches)[0]["Id"])
+
+    def documents_modified(
+        self, cabinet: str, dialog: str, since: datetime, page_size: int
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Pages of documents with DWMODDATETIME in [since, RANGE_END], oldest first."""
+        body = {
+            "Condition": [{"DBName": "DWMODDATETIME", "Value": [dw_ms(since), dw_ms(RANGE_END)]}],
+            "Operation": "And",
+            "SortOrder": [{"Field": "DWMODDATETIME", "Direction": "Asc"}],
+        }
+        url: str | None = f"{self.base_url}/FileCabinets/{cabinet}/Query/DialogExpression"
+        params: dict[str, Any] | None = {"dialogId": dialog, "start": 0, "count": page_size}
+        while url:
+            answer = self._call("POST", url, params=params, json=body)
+            yield list(answer.get("Items") or [])
+            url = next(
+                (
+                    link.get("href")
+                    for link in answer.get("Links") or []
+                    if link.get("rel") == "next"
+                ),
+                None,
+            )
+            if url and url.startswith("/"):
+                origin = self.base_url.split("/DocuWare/", 1)[0]
+                url = origin + url
+            params = None
+
+
+def docuware_source(
+    client: DocuWareClient,
+    *,
+    cabinet_name: str,
+    page_size: int,
+    full: bool,
+    known_types: dict[str, datetime],
+    now: datetime,
+) -> Any:
+    """The dlt source: `documents` (merge on dwdocid, incremental on dwmoddatetime) and the catalogue.
+
+    Args:
+        known_types: catalogue entries already in the warehouse (type → first_seen_at).
+        now: the run's timestamp (naive UTC) for `last_seen_at`.
+    """
+    import dlt
+
+    @dlt.resource(
+        name="documents",
+        primary_key="dwdocid",
+        write_disposition="replace" if full else "merge",
+        columns=hints(DOCUMENT_COLUMNS),
+    )
+    def documents(
+        modified: dlt.sources.incremental[datetime] = dlt.sources.incremental(
+            "dwmoddatetime", initial_value=EPOCH
+        ),
+    ) -> Iterator[Any]:
+        yield []  # creates the table even when DocuWare holds no document yet
+        client.login()
+        cabinet = client.cabinet_id(cabinet_name)
+        dialog = client.search_dialog(cabinet)
+        since = modified.start_value or EPOCH
+        for page in client.documents_modified(cabinet, dialog, since, page_size):
+            rows = [document_row(doc) for doc in page]
+            if rows:
+                extra = extra_field_hints(rows, page)
+                yield (
+                    dlt.mark.with_hints(rows, dlt.mark.make_hints(columns=extra)) if extra else rows
+                )
+
+    @dlt.transformer(
+        name="document_types",
+        data_from=documents,
+        primary_key="document_type",
+        write_disposition="merge",
+        columns=hints(CATALOGUE_COLUMNS),
+    )
+    def document_types(rows: list[dict[str, Any]]) -> Iterator[Any]:
+        seen = sorted({row["dokumenttyp"] for row in rows if row.get("dokumenttyp")})
+        yield [
+            {
+                "document_type": name,
+                "first_seen_at": known_types.get(name, now),
+                "last_seen_at": now,
+            }
+            for name in seen
+        ]
+
+    @dlt.source(name=PIPELINE, max_table_nesting=0)
+    def docuware() -> Any:
+        return documents, document_types
+
+    return docuware()
+
+
+def known_document_types(con: Any) -> dict[str, datetime]:
+    """The catalogue already in the warehouse: type → first_seen_at (empty before the first run)."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'document_types'",
+        [DATASET],
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return dict(
+        con.execute(f"select document_type, first_seen_at from {DATASET}.document_types").fetchall()
+    )
+
+
+def catalogue(con: Any, released: list[str]) -> list[dict[str, Any]]:
+    """The DMS document types seen, with whether each is released in `docuware.document_types`."""
+    rows = []
+    for name, first, last in con.execute(
+        "select document_type, first_seen_at, last_seen_at from raw_docuware.document_types order by document_type"
+    ).fetchall():
+        rows.append(
+            {
+                "document_type": name,
+                "first_seen_at": first,
+                "last_seen_at": last,
+                "released": name in released,
+            }
+        )
+    return rows
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -1,0 +1,195 @@
+"""iX-Haus → `raw_ixhaus`: every contract table through SQLAlchemy (dlt `sql_database`).
+
+- pyarrow backend (batches of arrow tables, not row-by-row JSON);
+- only the contract's columns are selected, never the BLOBs (`ixhaus_schema.BLOB_COLUMNS`):
+  they are removed from the reflected table, so they are not part of the SELECT;
+- incremental on `updated_at` with merge on the primary key; `system_settings` (no
+  `updated_at`, tiny) is replaced on every run;
+- full reconciliation (`full=True`): every table is re-read and replaced through a staging
+  table and swapped in one transaction, which removes rows deleted in iX-Haus;
+- column types come from the contract (`ixhaus_schema`), whatever the driver returns:
+  Oracle NUMBER as float/Decimal → bigint, DATE as datetime → date, NUMBER(1) → bool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from portal_sync import ixhaus_schema
+from portal_sync.errors import UserError
+
+DATASET = "raw_ixhaus"
+PIPELINE = "ixhaus"
+CURSOR = "updated_at"
+CHUNK_SIZE = 50_000
+
+#: Contract column type → dlt data type (checked in this order: BOOLEAN before INTEGER).
+_DLT_TYPES: list[tuple[type[sa.types.TypeEngine[Any]], str]] = [
+    (sa.Boolean, "bool"),
+    (sa.Integer, "bigint"),
+    (sa.DateTime, "timestamp"),
+    (sa.Date, "date"),
+    (sa.LargeBinary, "binary"),
+    (sa.String, "text"),
+]
+
+
+def dlt_type(column: sa.Column[Any]) -> str:
+    """The dlt data type of a contract column."""
+    for sa_type, name in _DLT_TYPES:
+        if isinstance(column.type, sa_type):
+            return name
+    raise TypeError(f"no dlt type for {column.table.name}.{column.name} ({column.type!r})")
+
+
+def contract_columns(table_name: str) -> list[sa.Column[Any]]:
+    """The contract columns of a table that are copied into DuckDB (no BLOBs)."""
+    blob = ixhaus_schema.BLOB_COLUMNS.get(table_name)
+    return [col for col in ixhaus_schema.metadata.tables[table_name].columns if col.name != blob]
+
+
+def column_hints(table_name: str) -> dict[str, dict[str, Any]]:
+    """dlt column hints of a raw table, derived from the contract types (the one place).
+
+    Timestamps are naive UTC (`timestamp` without time zone), as in iX-Haus.
+    """
+    hints: dict[str, dict[str, Any]] = {}
+    for col in contract_columns(table_name):
+        hint: dict[str, Any] = {
+            "name": col.name,
+            "data_type": dlt_type(col),
+            "nullable": not col.primary_key,
+        }
+        if hint["data_type"] == "timestamp":
+            hint["timezone"] = False
+        hints[col.name] = hint
+    return hints
+
+
+def primary_key(table_name: str) -> list[str]:
+    return [col.name for col in ixhaus_schema.metadata.tables[table_name].primary_key.columns]
+
+
+def has_cursor(table_name: str) -> bool:
+    return CURSOR in ixhaus_schema.metadata.tables[table_name].c
+
+
+def _keep_contract_columns(table: sa.Table) -> sa.Table:
+    """Table adapter: select exactly the contract columns, never a BLOB or an extra column."""
+    wanted = {col.name for col in contract_columns(table.name)}
+    for col in list(table._columns):
+        if col.name not in wanted:
+            table._columns.remove(col)
+    return table
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "<unparsable URL>"
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for the iX-Haus database; a missing file or refused connection is a UserError."""
+    try:
+        parsed = make_url(url)
+    except sa.exc.ArgumentError:
+        raise UserError("setting ixhaus.url: not a valid SQLAlchemy URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or not Path(database).exists():
+            raise UserError(
+                f"iX-Haus database {database or '(none)'} not found (setting ixhaus.url): "
+                "create the demo with `portal-sync demo` or point ixhaus.url at iX-Haus"
+            )
+    try:
+        engine = sa.create_engine(parsed)
+    except Exception as exc:  # unknown dialect, driver not installed, ...
+        raise UserError(f"iX-Haus database {safe_url(url)}: {_message(exc)}") from None
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.DBAPIError as exc:
+        engine.dispose()
+        raise UserError(
+            f"iX-Haus database {safe_url(url)}: cannot connect: {_message(exc.orig)}"
+        ) from None
+    return engine
+
+
+def _message(exc: BaseException) -> str:
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
+
+
+def check_contract(engine: Engine, url: str) -> None:
+    """Every contract table (or view) and column must exist; else one line naming the first gap."""
+    inspector = sa.inspect(engine)
+    for name in ixhaus_schema.READ_TABLES:
+        if not inspector.has_table(name):
+            raise UserError(f"iX-Haus database {safe_url(url)}: table or view {name} is missing")
+        present = {col["name"].lower() for col in inspector.get_columns(name)}
+        for col in contract_columns(name):
+            if col.name not in present:
+                raise UserError(
+                    f"iX-Haus database {safe_url(url)}: column {name}.{col.name} is missing"
+                )
+
+
+def ixhaus_source(engine: Engine, *, full: bool) -> Any:
+    """The dlt source over every contract table (`READ_TABLES`).
+
+    Args:
+        engine: the iX-Haus engine (`open_engine`).
+        full: re-read and replace every table (removes rows deleted in iX-Haus).
+    """
+    import dlt
+    from dlt.sources.sql_database import sql_table
+
+    @dlt.source(name=PIPELINE, max_table_nesting=0)
+    def ixhaus() -> Iterator[Any]:
+        metadata = sa.MetaData()
+        for name in ixhaus_schema.READ_TABLES:
+            incremental = None
+            disposition = "replace"
+            if has_cursor(name):
+                incremental = dlt.sources.incremental(CURSOR, on_cursor_value_missing="include")
+                disposition = "replace" if full else "merge"
+            resource = sql_table(
+                credentials=engine,
+                table=name,
+                metadata=metadata,
+                incremental=incremental,
+                chunk_size=CHUNK_SIZE,
+                backend="pyarrow",
+                reflection_level="minimal",
+                table_adapter_callback=_keep_contract_columns,
+                primary_key=primary_key(name),
+                write_disposition=disposition,
+            )
+            resource.apply_hints(columns=column_hints(name))
+            yield resource
+
+    return ixhaus()
+
+
+def docuware_credentials(engine: Engine, user_id: str) -> tuple[str, str] | None:
+    """The technical user's own DocuWare login from iX-Haus (A8), or None when not set."""
+    users = ixhaus_schema.users
+    query = sa.select(users.c.docuware_username, users.c.docuware_password).where(
+        users.c.user_id == user_id
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).first()
+    if row is None or not row[0] or not row[1]:
+        return None
+    return str(row[0]), str(row[1])

@@ -1,0 +1,336 @@
+"""`portal-sync ingest`: iX-Haus, DocuWare metadata and the casavi state into the warehouse.
+
+`ingest()` takes the run lock; `ingest_unlocked()` is the same without it, for `sync`, which
+holds the lock itself. One DuckDB connection per run, shared by the three dlt pipelines
+(datasets `raw_ixhaus`, `raw_docuware`, `raw_casavi` = the dbt source names); dlt's working
+folder is `<warehouse dir>/.dlt`. The run is recorded in the protocol (command `ingest`)
+with rows per table in `portal_sync.ingest_tables`.
+
+A source runs full (replace, removes deleted rows) on `--full`, on its first run and when
+its last full run is older than `FULL_EVERY`; `portal_sync.ingest_full_runs` remembers.
+Any failure ends as one `UserError` line; the failing source's tables stay as they were
+(loads go through staging and merge/replace in transactions), earlier sources stay loaded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dlt_pipelines import casavi, common, docuware, ixhaus
+from dlt_pipelines.http import Http
+from portal_sync import protocol
+from portal_sync.errors import UserError
+from portal_sync.protocol import SCHEMA, now
+from portal_sync.runlock import run_lock
+from portal_sync.settings import Settings, secret
+from portal_sync.warehouse import connect
+
+if TYPE_CHECKING:
+    import duckdb
+    from rich.console import RenderableType
+    from sqlalchemy.engine import Engine
+
+FULL_EVERY = timedelta(hours=24)
+STAGE = "ingest"
+
+INGEST_DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.ingest_tables (
+    run_id bigint not null,
+    dataset text not null,          -- raw_ixhaus, raw_docuware, raw_casavi
+    table_name text not null,
+    rows bigint not null,           -- rows loaded by this run (incremental: changed rows)
+    is_full boolean not null,       -- the table was replaced (full reconciliation)
+    seconds double,                 -- wall time of the whole source
+    loaded_at timestamp not null    -- UTC
+);
+create table if not exists {SCHEMA}.ingest_full_runs (
+    dataset text not null,
+    run_id bigint,
+    finished_at timestamp not null  -- UTC; a source runs full again FULL_EVERY later
+);
+"""
+
+
+@dataclass
+class SourceResult:
+    source: str
+    dataset: str
+    full: bool
+    seconds: float
+    rows: dict[str, int]
+
+
+@dataclass
+class IngestReport:
+    """What one ingest loaded; printable with rich."""
+
+    run_id: int
+    results: list[SourceResult] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(sum(result.rows.values()) for result in self.results)
+
+    def counts(self) -> dict[str, int]:
+        """Protocol counts: `ingest.<dataset>.<table>.rows`."""
+        return {
+            f"{STAGE}.{result.dataset}.{table}.rows": rows
+            for result in self.results
+            for table, rows in sorted(result.rows.items())
+        }
+
+    def __rich__(self) -> RenderableType:
+        from rich.table import Table
+
+        table = Table(title=f"ingest (run {self.run_id})", title_justify="left")
+        table.add_column("source")
+        table.add_column("table")
+        table.add_column("rows", justify="right")
+        table.add_column("seconds", justify="right")
+        for result in self.results:
+            mode = "full" if result.full else "incremental"
+            for name, rows in sorted(result.rows.items()):
+                table.add_row(result.source, name, str(rows), "")
+            table.add_row(
+                f"[bold]{result.source}[/]",
+                f"[bold]({mode})[/]",
+                f"[bold]{sum(result.rows.values())}[/]",
+                f"[bold]{result.seconds:.1f}[/]",
+                end_section=True,
+            )
+        for reason in self.skipped:
+            table.add_row("", f"[dim]{reason}[/]", "", "")
+        return table
+
+
+def ingest(
+    settings: Settings,
+    *,
+    docuware_only: bool = False,
+    no_docuware: bool = False,
+    full: bool = False,
+) -> IngestReport:
+    """Take the run lock (command `ingest`) and ingest; see `ingest_unlocked`."""
+    with run_lock(settings.warehouse_path, "ingest"):
+        return ingest_unlocked(
+            settings, docuware_only=docuware_only, no_docuware=no_docuware, full=full
+        )
+
+
+def _options(docuware_only: bool, no_docuware: bool, full: bool) -> str:
+    flags = [("--docuware-only", docuware_only), ("--no-docuware", no_docuware), ("--full", full)]
+    return " ".join(flag for flag, on in flags if on)
+
+
+def ingest_unlocked(
+    settings: Settings,
+    *,
+    docuware_only: bool = False,
+    no_docuware: bool = False,
+    full: bool = False,
+    run_id: int | None = None,
+) -> IngestReport:
+    """Ingest without taking the run lock (the caller holds it).
+
+    Args:
+        docuware_only: only DocuWare metadata (the original's `-DwSyncOnly`).
+        no_docuware: everything but DocuWare (`-NoDwSync`).
+        full: full reconciliation of every source read.
+        run_id: a protocol run of the caller (`sync`) to record into; None = record an own
+            `ingest` run.
+
+    Raises:
+        UserError: one line naming the source and the reason; recorded in the protocol.
+    """
+    if docuware_only and no_docuware:
+        raise UserError("--docuware-only and --no-docuware exclude each other")
+    warehouse = settings.warehouse_path
+    common.forget_local_state(warehouse)
+    sources: list[str] = []
+    skipped: list[str] = []
+    if not docuware_only:
+        sources.append("ixhaus")
+    if no_docuware:
+        skipped.append("DocuWare skipped (--no-docuware)")
+    elif not settings.docuware.enabled:
+        skipped.append("DocuWare skipped (docuware.enabled = false)")
+    else:
+        sources.append("docuware")
+    if not docuware_only:
+        sources.append("casavi")
+
+    with connect(warehouse) as con:
+        con.execute(INGEST_DDL)
+        own_run = run_id is None
+        if run_id is None:
+            run_id = protocol.start_run(con, "ingest", _options(docuware_only, no_docuware, full))
+        report = IngestReport(run_id=run_id, skipped=skipped)
+        context = _Context(settings=settings, con=con, warehouse=warehouse, run_id=run_id)
+        current = ""
+        try:
+            for current in sources:
+                report.results.append(context.run(current, full))
+        except Exception as exc:
+            message = _readable(exc, current)
+            protocol.record_error(con, run_id, STAGE, current, message)
+            if own_run:
+                protocol.finish_run(con, run_id, "failed", report.counts(), message)
+            raise UserError(message) from None
+        finally:
+            context.close()
+        if own_run:
+            protocol.finish_run(con, run_id, "success", report.counts())
+    return report
+
+
+def _readable(exc: BaseException, source: str) -> str:
+    cause = common.root_cause(exc)
+    if isinstance(cause, UserError):
+        return str(cause)
+    return f"ingest of {source} failed: {type(cause).__name__}: {common.first_line(cause)}"
+
+
+@dataclass
+class _Context:
+    settings: Settings
+    con: duckdb.DuckDBPyConnection
+    warehouse: Path
+    run_id: int
+    _engine: Engine | None = None
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            url = self.settings.ixhaus_url
+            self._engine = ixhaus.open_engine(url)
+        return self._engine
+
+    def run(self, source: str, full: bool) -> SourceResult:
+        runners: dict[str, tuple[str, Callable[[bool], dict[str, int]]]] = {
+            "ixhaus": (ixhaus.DATASET, self._ixhaus),
+            "docuware": (docuware.DATASET, self._docuware),
+            "casavi": (casavi.DATASET, self._casavi),
+        }
+        dataset, runner = runners[source]
+        is_full = full or self._full_due(dataset)
+        started = time.perf_counter()
+        rows = runner(is_full)
+        seconds = time.perf_counter() - started
+        stamp = now()
+        self.con.executemany(
+            f"insert into {SCHEMA}.ingest_tables values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [self.run_id, dataset, table, count, is_full, seconds, stamp]
+                for table, count in sorted(rows.items())
+            ],
+        )
+        if is_full:
+            self.con.execute(
+                f"insert into {SCHEMA}.ingest_full_runs values (?, ?, ?)",
+                [dataset, self.run_id, stamp],
+            )
+        return SourceResult(
+            source=source, dataset=dataset, full=is_full, seconds=seconds, rows=rows
+        )
+
+    def _full_due(self, dataset: str) -> bool:
+        row = self.con.execute(
+            f"select max(finished_at) from {SCHEMA}.ingest_full_runs where dataset = ?", [dataset]
+        ).fetchone()
+        last = row[0] if row else None
+        return last is None or now() - last > FULL_EVERY
+
+    def _load(self, name: str, dataset: str, source: Any, tables: list[str]) -> dict[str, int]:
+        pipeline = common.make_pipeline(name, dataset, self.con, self.warehouse)
+        common.discard_pending(pipeline)
+        try:
+            pipeline.run(source)
+        except Exception:
+            try:
+                common.discard_pending(pipeline)
+            except Exception:  # the original error matters more
+                pass
+            raise
+        return common.table_rows(pipeline, tables)
+
+    def _ixhaus(self, full: bool) -> dict[str, int]:
+        engine = self.engine
+        ixhaus.check_contract(engine, self.settings.ixhaus_url)
+        source = ixhaus.ixhaus_source(engine, full=full)
+        return self._load(
+            ixhaus.PIPELINE, ixhaus.DATASET, source, list(ixhaus.ixhaus_schema.READ_TABLES)
+        )
+
+    def _docuware(self, full: bool) -> dict[str, int]:
+        settings = self.settings.docuware
+        username, password = self._docuware_credentials()
+        with Http("DocuWare") as http:
+            client = docuware.DocuWareClient(settings.url, username, password, http)
+            source = docuware.docuware_source(
+                client,
+                cabinet_name=settings.file_cabinet,
+                page_size=settings.page_size,
+                full=full,
+                known_types=docuware.known_document_types(self.con),
+                now=now(),
+            )
+            return self._load(
+                docuware.PIPELINE, docuware.DATASET, source, ["documents", "document_types"]
+            )
+
+    def _docuware_credentials(self) -> tuple[str, str]:
+        """A8: the technical user's DocuWare login in iX-Haus, else the secrets (never logged)."""
+        own = ixhaus.docuware_credentials(self.engine, self.settings.ixhaus.technical_user)
+        if own is not None:
+            return own
+        fallback = "demo" if casavi.is_loopback(self.settings.docuware.url) else None
+        username = secret("DOCUWARE_USERNAME", fallback)
+        password = secret("DOCUWARE_PASSWORD", fallback)
+        if not username or not password:
+            raise UserError(
+                f"DocuWare: no credentials: the technical user {self.settings.ixhaus.technical_user} has no "
+                "DocuWare login in iX-Haus and DOCUWARE_USERNAME/DOCUWARE_PASSWORD are not set"
+            )
+        return username, password
+
+    def _casavi(self, full: bool) -> dict[str, int]:
+        settings = self.settings.casavi
+        casavi.ensure(self.con)
+        cursors = casavi.last_complete_cursors(self.con)
+        is_full = full or cursors is None
+        snapshot_id = casavi.start_snapshot(self.con, self.run_id, is_full)
+        try:
+            key, api_secret = casavi.credentials(settings.url)
+            http = Http(
+                "casavi",
+                timeout=settings.timeout_seconds,
+                max_retries=settings.max_retries,
+                requests_per_second=settings.requests_per_second,
+            )
+            with http:
+                reader = casavi.CasaviReader(settings.url, key, api_secret, http)
+                snapshot = casavi.read_snapshot(reader, full=is_full, cursors=cursors or {})
+            casavi.mark_touched(self.con, snapshot_id)
+            tables = [casavi.table_name(c) for c in casavi.COLLECTIONS]
+            rows = self._load(
+                casavi.PIPELINE, casavi.DATASET, casavi.casavi_source(snapshot), tables
+            )
+        except Exception as exc:
+            casavi.finish_snapshot(self.con, snapshot_id, "failed", error=_readable(exc, "casavi"))
+            raise
+        casavi.finish_snapshot(
+            self.con, snapshot_id, "complete", rows=snapshot.rows, cursors=snapshot.cursors
+        )
+        return rows
