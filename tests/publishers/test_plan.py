@@ -29,10 +29,6 @@ create table raw_ixhaus.tickets (ticket_id integer, portal_ticket_id text);
 create schema raw_casavi;
 create table raw_casavi.contacts (id text);
 create table raw_casavi.properties (id text);
-create schema portal_sync;
-create table portal_sync.casavi_snapshots (
-    snapshot_id text, started_at timestamp, finished_at timestamp, status text, is_full boolean
-);
 """
 
 
@@ -73,9 +69,16 @@ def add(
 def snapshot(
     con: duckdb.DuckDBPyConnection, status: str = "complete", age_minutes: int = 1
 ) -> None:
+    """A casavi snapshot record as ingest writes it (`dlt_pipelines.casavi`)."""
+    from dlt_pipelines.casavi import finish_snapshot, mark_touched, start_snapshot
+
+    snapshot_id = start_snapshot(con, None, True)
+    mark_touched(con, snapshot_id)
+    finish_snapshot(con, snapshot_id, status, rows=0, cursors={})
     at = now() - timedelta(minutes=age_minutes)
     con.execute(
-        "insert into portal_sync.casavi_snapshots values ('s1', ?, ?, ?, true)", [at, at, status]
+        "update portal_sync.casavi_snapshots set started_at = ?, finished_at = ? where snapshot_id = ?",
+        [at, at, snapshot_id],
     )
 
 
