@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +35,9 @@ class FileServer:
     drop: dict[str, int] = field(default_factory=dict)  # close the connection without answering
     truncate: dict[str, int] = field(default_factory=dict)  # announce all bytes, send half
     gets: dict[str, int] = field(default_factory=dict)
+    stall: set[str] = field(default_factory=set)  # send half, then hang until `released`
+    half_sent: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
 
 
 def _handler(server_state: FileServer) -> type[BaseHTTPRequestHandler]:
@@ -85,6 +88,14 @@ def _handler(server_state: FileServer) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
+            if key in server_state.stall:
+                server_state.stall.discard(key)
+                self.wfile.write(data[: len(data) // 2])
+                self.wfile.flush()
+                server_state.half_sent.set()
+                server_state.released.wait(60)
+                self.close_connection = True
+                return
             if server_state.truncate.get(key, 0) > 0:
                 server_state.truncate[key] -= 1
                 self.wfile.write(data[: len(data) // 2])
@@ -105,6 +116,7 @@ def file_server() -> Iterator[FileServer]:
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield state
+    state.released.set()
     httpd.shutdown()
     httpd.server_close()
 
@@ -125,15 +137,21 @@ def _postgres_database(request: pytest.FixtureRequest) -> str:
     return url.render_as_string(hide_password=False)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ixhaus_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, seeded iX-Haus database: a SQLite file or a new PostgreSQL database."""
-    if request.param == "sqlite":
+def _ixhaus_database(
+    request: pytest.FixtureRequest, tmp_path: Path, backend: str, portal_unique: bool
+) -> str:
+    if backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'ixhaus.sqlite'}"
     else:
         url = _postgres_database(request)
-    seed_ixhaus(url)
+    seed_ixhaus(url, portal_unique=portal_unique)
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def ixhaus_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, seeded iX-Haus database: a SQLite file or a new PostgreSQL database."""
+    return _ixhaus_database(request, tmp_path, request.param, True)
 
 
 @dataclass
@@ -148,10 +166,31 @@ class WritebackSetup:
         return make_settings(self.ixhaus_url, self.files.url, self.warehouse)
 
 
-@pytest.fixture
-def setup(ixhaus_url: str, tmp_path: Path, file_server: FileServer) -> WritebackSetup:
-    """iX-Haus + a warehouse holding the standard write-back models + settings for both."""
+def _setup(ixhaus_url: str, tmp_path: Path, file_server: FileServer) -> WritebackSetup:
     warehouse = tmp_path / "portal.duckdb"
     standard_models(warehouse)
     config = write_config(tmp_path / "portal-sync.toml", ixhaus_url, file_server.url, warehouse)
     return WritebackSetup(ixhaus_url, warehouse, config, file_server)
+
+
+@pytest.fixture
+def setup(ixhaus_url: str, tmp_path: Path, file_server: FileServer) -> WritebackSetup:
+    """iX-Haus + a warehouse holding the standard write-back models + settings for both."""
+    return _setup(ixhaus_url, tmp_path, file_server)
+
+
+SetupFactory = Callable[[str, bool], WritebackSetup]
+
+
+@pytest.fixture
+def make_setup(
+    request: pytest.FixtureRequest, tmp_path: Path, file_server: FileServer
+) -> SetupFactory:
+    """`make_setup(backend, portal_unique)`: like `setup`, for tests that choose the database."""
+
+    def make(backend: str, portal_unique: bool = True) -> WritebackSetup:
+        return _setup(
+            _ixhaus_database(request, tmp_path, backend, portal_unique), tmp_path, file_server
+        )
+
+    return make

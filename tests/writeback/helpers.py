@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import create_engine, insert, select
+from sqlalchemy import MetaData, UniqueConstraint, create_engine, insert, select
 
 from portal_sync import ixhaus_schema as ix
 from portal_sync.settings import Settings
@@ -37,10 +37,36 @@ MODEL_DDL = {
 }
 
 
-def seed_ixhaus(url: str) -> None:
+PORTAL_KEYS = {
+    "tickets": "portal_ticket_id",
+    "ticket_notes": "portal_message_id",
+    "ticket_media": "portal_attachment_id",
+}
+
+
+def _metadata_without_portal_uniques() -> MetaData:
+    """The contract's tables minus the UNIQUE constraints on the `portal_*_id` columns.
+
+    A DBA's view on Oracle may not enforce them: exactly-once must not depend on them.
+    """
+    metadata = MetaData()
+    for table in ix.metadata.sorted_tables:
+        copy = table.to_metadata(metadata)
+        key = PORTAL_KEYS.get(table.name)
+        if key:
+            copy.c[key].unique = False
+            copy.constraints = {
+                c
+                for c in copy.constraints
+                if not (isinstance(c, UniqueConstraint) and key in c.columns)
+            }
+    return metadata
+
+
+def seed_ixhaus(url: str, *, portal_unique: bool = True) -> None:
     """A tiny iX-Haus: one object, two units, tenants, one iX-Haus ticket (id 7), two letters."""
     engine = create_engine(url)
-    ix.metadata.create_all(engine)
+    (ix.metadata if portal_unique else _metadata_without_portal_uniques()).create_all(engine)
     stamp = datetime(2025, 1, 1)
     with engine.begin() as conn:
         conn.execute(
@@ -241,12 +267,18 @@ def write_config(path: Path, ixhaus_url: str, casavi_url: str, warehouse: Path) 
     return path
 
 
+def child_env(config: Path) -> dict[str, str]:
+    """The environment of a child run: this one without PORTAL_SYNC_* overrides, plus the config."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_SYNC")}
+    env["PORTAL_SYNC_CONFIG"] = str(config)
+    return env
+
+
 def run_subprocess(
     config: Path, run_id: int, crash_at: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """The write-back in its own process (`tests.writeback.runner`), optionally killed at a point."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_SYNC")}
-    env["PORTAL_SYNC_CONFIG"] = str(config)
+    env = child_env(config)
     if crash_at:
         env["PORTAL_SYNC_CRASH_AT"] = crash_at
     return subprocess.run(
