@@ -1,5 +1,5 @@
 -- B14: casavi ticket attachments portal-sync wants (payload fields) plus the columns the
--- publisher needs to fetch the file (file_source, file_key).
+-- publisher needs for the file (file_source, file_key, file_name, content_type).
 with
 
 media as (
@@ -13,7 +13,9 @@ final as (
         file_name as "fileName",
         mime_type as "contentType",
         'ixhaus_media' as file_source,
-        media_id::varchar as file_key
+        media_id::varchar as file_key,
+        file_name,
+        mime_type as content_type
     from media
     where is_published
 )
