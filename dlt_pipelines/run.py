@@ -14,6 +14,7 @@ Any failure ends as one `UserError` line; the failing source's tables stay as th
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 FULL_EVERY = timedelta(hours=24)
+SOURCES = ("ixhaus", "docuware", "casavi")
 STAGE = "ingest"
 
 INGEST_DDL = f"""
@@ -136,6 +138,7 @@ def ingest_unlocked(
     no_docuware: bool = False,
     full: bool = False,
     run_id: int | None = None,
+    sources: tuple[str, ...] | None = None,
 ) -> IngestReport:
     """Ingest without taking the run lock (the caller holds it).
 
@@ -145,6 +148,7 @@ def ingest_unlocked(
         full: full reconciliation of every source read.
         run_id: a protocol run of the caller (`sync`) to record into; None = record an own
             `ingest` run.
+        sources: only these of `SOURCES` (still subject to the flags above).
 
     Raises:
         UserError: one line naming the source and the reason; recorded in the protocol.
@@ -153,18 +157,23 @@ def ingest_unlocked(
         raise UserError("--docuware-only and --no-docuware exclude each other")
     warehouse = settings.warehouse_path
     common.forget_local_state(warehouse)
-    sources: list[str] = []
+    chosen: list[str] = []
     skipped: list[str] = []
     if not docuware_only:
-        sources.append("ixhaus")
+        chosen.append("ixhaus")
     if no_docuware:
         skipped.append("DocuWare skipped (--no-docuware)")
     elif not settings.docuware.enabled:
         skipped.append("DocuWare skipped (docuware.enabled = false)")
     else:
-        sources.append("docuware")
+        chosen.append("docuware")
     if not docuware_only:
-        sources.append("casavi")
+        chosen.append("casavi")
+    if sources is not None:
+        unknown = set(sources) - set(SOURCES)
+        if unknown:
+            raise ValueError(f"unknown ingest sources: {sorted(unknown)}")
+        chosen = [name for name in chosen if name in sources]
 
     with connect(warehouse) as con:
         con.execute(INGEST_DDL)
@@ -175,7 +184,7 @@ def ingest_unlocked(
         context = _Context(settings=settings, con=con, warehouse=warehouse, run_id=run_id)
         current = ""
         try:
-            for current in sources:
+            for current in chosen:
                 report.results.append(context.run(current, full))
         except Exception as exc:
             message = _readable(exc, current)
@@ -258,10 +267,8 @@ class _Context:
         try:
             pipeline.run(source)
         except Exception:
-            try:
+            with contextlib.suppress(Exception):  # the original error matters more
                 common.discard_pending(pipeline)
-            except Exception:  # the original error matters more
-                pass
             raise
         return common.table_rows(pipeline, tables)
 
@@ -295,9 +302,8 @@ class _Context:
         own = ixhaus.docuware_credentials(self.engine, self.settings.ixhaus.technical_user)
         if own is not None:
             return own
-        fallback = "demo" if casavi.is_loopback(self.settings.docuware.url) else None
-        username = secret("DOCUWARE_USERNAME", fallback)
-        password = secret("DOCUWARE_PASSWORD", fallback)
+        username = secret("DOCUWARE_USERNAME")
+        password = secret("DOCUWARE_PASSWORD")
         if not username or not password:
             raise UserError(
                 f"DocuWare: no credentials: the technical user {self.settings.ixhaus.technical_user} has no "

@@ -227,11 +227,12 @@ class CasaviReader:
     key: str
     secret: str
     http: Http
-    page_size: int = PAGE_SIZE
+    page_size: int = 0  # 0 = PAGE_SIZE
     token: str | None = None
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        self.page_size = self.page_size or PAGE_SIZE
 
     def authenticate(self) -> None:
         try:
@@ -342,7 +343,8 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
             columns=column_hints(collection),
         )
         def resource() -> Iterator[Any]:
-            yield items  # an empty list still creates the table
+            # an empty collection still gets its (typed) table
+            yield items if items else dlt.mark.materialize_table_schema()
 
         return resource
 

@@ -298,7 +298,7 @@ def docuware_source(
             "dwmoddatetime", initial_value=EPOCH
         ),
     ) -> Iterator[Any]:
-        yield []  # creates the table even when DocuWare holds no document yet
+        yield dlt.mark.materialize_table_schema()  # the table exists even without documents
         client.login()
         cabinet = client.cabinet_id(cabinet_name)
         dialog = client.search_dialog(cabinet)
@@ -320,6 +320,9 @@ def docuware_source(
     )
     def document_types(rows: list[dict[str, Any]]) -> Iterator[Any]:
         seen = sorted({row["dokumenttyp"] for row in rows if row.get("dokumenttyp")})
+        if not seen:
+            yield dlt.mark.materialize_table_schema()
+            return
         yield [
             {
                 "document_type": name,

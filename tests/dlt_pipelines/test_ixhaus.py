@@ -1,0 +1,184 @@
+"""iX-Haus → raw_ixhaus, against SQLite and a real PostgreSQL (the same tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import dlt
+import duckdb
+import pytest
+import sqlalchemy as sa
+
+from dlt_pipelines import common, ixhaus
+from dlt_pipelines.run import ingest_unlocked
+from portal_sync import ixhaus_schema
+from tests.dlt_pipelines import tiny_world
+from tests.dlt_pipelines.conftest import IxhausDb, columns, query, settings_for
+
+IXHAUS = ("ixhaus",)
+
+
+def test_an_update_in_ixhaus_is_picked_up_by_the_next_incremental_run(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
+    first = ingest_unlocked(settings, sources=IXHAUS)
+    assert first.results[0].full  # the first run of a source is a full one
+    person_id = ixhaus_db.scalar("select min(person_id) from persons")
+    newest = ixhaus_db.scalar("select max(updated_at) from persons")
+    stamp = (newest if isinstance(newest, datetime) else datetime.fromisoformat(newest)) + timedelta(minutes=1)
+    ixhaus_db.execute(
+        "update persons set last_name = 'Neumann', updated_at = :stamp where person_id = :pid",
+        stamp=stamp,
+        pid=person_id,
+    )
+
+    second = ingest_unlocked(settings, sources=IXHAUS)
+
+    result = second.results[0]
+    assert not result.full
+    assert result.rows["persons"] == 1
+    assert sum(result.rows.values()) - result.rows["system_settings"] == 1
+    assert query(settings, "select last_name from raw_ixhaus.persons where person_id = ?", [person_id]) == [("Neumann",)]
+    total = ixhaus_db.scalar("select count(*) from persons")
+    assert query(settings, "select count(*) from raw_ixhaus.persons") == [(total,)]
+
+
+def test_a_deletion_disappears_after_a_full_run_only(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
+    ingest_unlocked(settings, sources=IXHAUS)
+    media_id = ixhaus_db.scalar("select min(media_id) from ticket_media")
+    ixhaus_db.execute("delete from ticket_media where media_id = :mid", mid=media_id)
+    present = "select count(*) from raw_ixhaus.ticket_media where media_id = ?"
+
+    ingest_unlocked(settings, sources=IXHAUS)
+    assert query(settings, present, [media_id]) == [(1,)]  # incremental runs cannot see deletions
+
+    full = ingest_unlocked(settings, sources=IXHAUS, full=True)
+
+    assert full.results[0].full
+    assert query(settings, present, [media_id]) == [(0,)]
+    for table in ixhaus_schema.READ_TABLES:  # every other row is still there
+        expected = ixhaus_db.scalar(f"select count(*) from {table}")
+        assert query(settings, f"select count(*) from raw_ixhaus.{table}") == [(expected,)], table
+
+
+def test_a_full_reconciliation_is_automatic_once_the_last_is_older_than_a_day(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
+    ingest_unlocked(settings, sources=IXHAUS)
+    note_id = ixhaus_db.scalar("select max(note_id) from ticket_notes")
+    ixhaus_db.execute("delete from ticket_notes where note_id = :nid", nid=note_id)
+    assert not ingest_unlocked(settings, sources=IXHAUS).results[0].full
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("update portal_sync.ingest_full_runs set finished_at = finished_at - interval 25 hours")
+    con.close()
+
+    report = ingest_unlocked(settings, sources=IXHAUS)
+
+    assert report.results[0].full
+    assert query(settings, "select count(*) from raw_ixhaus.ticket_notes where note_id = ?", [note_id]) == [(0,)]
+    assert query(settings, "select count(*) from portal_sync.ingest_full_runs where dataset = 'raw_ixhaus'") == [(2,)]
+
+
+def test_raw_tables_have_the_contract_columns_and_types_without_blobs(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
+    ingest_unlocked(settings, sources=IXHAUS)
+    duck = {"bigint": "BIGINT", "text": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP", "bool": "BOOLEAN"}
+    for table in ixhaus_schema.READ_TABLES:
+        expected = {col.name: duck[ixhaus.dlt_type(col)] for col in ixhaus.contract_columns(table)}
+        assert columns(settings, "raw_ixhaus", table) == expected, table
+    assert "content" not in columns(settings, "raw_ixhaus", "documents")
+    assert "content" not in columns(settings, "raw_ixhaus", "ticket_media")
+
+
+def _load_source(engine: sa.Engine, folder: Path, full: bool = True) -> duckdb.DuckDBPyConnection:
+    warehouse = folder / "wh" / "portal.duckdb"
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(warehouse))
+    pipeline = common.make_pipeline("ixhaus", "raw_ixhaus", con, warehouse)
+    pipeline.run(ixhaus.ixhaus_source(engine, full=full))
+    return con
+
+
+def test_blob_columns_are_never_selected(tmp_path: Path) -> None:
+    engine = sa.create_engine(tiny_world.create(tmp_path / "ix.sqlite"))
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(str(args[2]).lower()))
+
+    con = _load_source(engine, tmp_path)
+
+    reads = [sql for sql in statements if "from documents" in sql or "from ticket_media" in sql]
+    assert reads, "the BLOB tables were read"
+    assert all("content" not in sql for sql in reads), reads
+    assert con.execute("select count(*) from raw_ixhaus.ticket_media").fetchone() == (3,)
+    con.close()
+    engine.dispose()
+
+
+def _oracle_like(path: Path) -> sa.Engine:
+    """The tiny world as Oracle delivers it: NUMBER → float, DATE → datetime, NUMBER(1) booleans."""
+    metadata = sa.MetaData()
+    for table in ixhaus_schema.metadata.sorted_tables:
+        cols = []
+        for col in table.columns:
+            kind: Any = col.type
+            if isinstance(col.type, sa.Boolean | sa.Integer):
+                kind = sa.Float()
+            elif isinstance(col.type, sa.Date) and not isinstance(col.type, sa.DateTime):
+                kind = sa.DateTime()
+            cols.append(sa.Column(col.name, kind, primary_key=col.primary_key))
+        sa.Table(table.name, metadata, *cols)
+    engine = sa.create_engine(f"sqlite:///{path}")
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        for name, rows in tiny_world.rows().items():
+            converted = [
+                {
+                    key: float(value) if isinstance(value, bool | int) else
+                    datetime(value.year, value.month, value.day) if type(value).__name__ == "date" else value
+                    for key, value in row.items()
+                }
+                for row in rows
+            ]  # fmt: skip
+            if converted:
+                conn.execute(metadata.tables[name].insert(), converted)
+    return engine
+
+
+def test_oracle_style_numbers_dates_and_booleans_arrive_typed(tmp_path: Path) -> None:
+    engine = _oracle_like(tmp_path / "oracle-like.sqlite")
+
+    con = _load_source(engine, tmp_path)
+
+    types = dict(
+        con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw_ixhaus' and table_name = 'tenancies'"
+        ).fetchall()
+    )
+    assert types["tenancy_id"] == "BIGINT" and types["move_in_date"] == "DATE"
+    row = con.execute(
+        "select t.tenancy_id, t.move_in_date, tt.portal_locked, tt.release_tenant "
+        "from raw_ixhaus.tenancies t, raw_ixhaus.ticket_types tt order by t.tenancy_id limit 1"
+    ).fetchone()
+    assert row == (1, datetime(2020, 1, 1).date(), False, True)
+    con.close()
+    engine.dispose()
+
+
+def test_a_missing_contract_table_is_named(tmp_path: Path) -> None:
+    url = tiny_world.create(tmp_path / "ix.sqlite")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("drop table ticket_orders"))
+    engine.dispose()
+    settings = settings_for(tmp_path, ixhaus_url=url)
+
+    with pytest.raises(Exception, match="table or view ticket_orders is missing"):
+        ingest_unlocked(settings, sources=IXHAUS)
+
+
+def test_dlt_runs_without_telemetry(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, ixhaus_url=tiny_world.create(tmp_path / "ix.sqlite"))
+    ingest_unlocked(settings, sources=IXHAUS)
+    assert dlt.config["runtime.dlthub_telemetry"] in (False, "false")
