@@ -215,6 +215,65 @@ def run(
     )
 
 
+# --- dbt: build, why (D3), delivery-route (E1-E3) -----------------------------------------
+
+
+@app.command()
+def build(
+    config: ConfigOption = None,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", "-s", help="dbt selection (repeatable).")
+    ] = None,
+    unit_tests: Annotated[
+        bool, typer.Option("--unit-tests", help="Also run the dbt unit tests of the rules.")
+    ] = False,
+) -> None:
+    """Build the dbt models (desired state, plan, write-back sets) in the warehouse."""
+    from portal_sync.dbt import build as dbt_build
+
+    settings = settings_from(config)
+    outcome = dbt_build(settings, select=select, unit_tests=unit_tests)
+    console.print(f"dbt build: {len(outcome.statuses)} nodes ok ({settings.warehouse_path})")
+
+
+@app.command()
+def why(
+    kind: Annotated[str, typer.Argument(help="object, unit, person, document, ticket, note, media, …")],
+    entity_id: Annotated[str, typer.Argument(help="iX-Haus id (object number for objects).")],
+    config: ConfigOption = None,
+) -> None:
+    """Why is an entity not in the portal? Prints its reason, or that it is synced (D3)."""
+    from portal_sync.dbt import why as explain
+
+    row = explain(settings_from(config), kind, entity_id)
+    label = f" ({row['entity_label']})" if row.get("entity_label") else ""
+    name = f"{row['entity_kind']} {row['entity_id']}{label}"
+    if row["is_synced"]:
+        console.print(f"{escape(name)}: synced")
+    else:
+        console.print(f"{escape(name)}: not synced — {row['reason_code']}")
+        console.print(f"  de: {escape(str(row['reason_text_de']))}")
+        console.print(f"  en: {escape(str(row['reason_text_en']))}")
+
+
+@app.command("delivery-route")
+def delivery_route(
+    templates: Annotated[str, typer.Option("--templates", help="Template ids, e.g. 1,2.")],
+    persons: Annotated[
+        str | None, typer.Option("--persons", help="Person ids (default: the letters' recipients).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The delivery route per person for serial letters of these templates, and the hint (E1-E3)."""
+    from portal_sync.dbt import delivery_routes
+
+    report = delivery_routes(settings_from(config), templates, persons)
+    for person_id, route in report.routes:
+        console.print(f"person {person_id}: {route}")
+    if report.hint:
+        console.print(escape(report.hint), soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the console script: user errors become one line, exit code 1."""
     try:

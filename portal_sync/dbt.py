@@ -112,7 +112,9 @@ def _failures(result: Any) -> list[str]:
     return lines
 
 
-def run_dbt(settings: Settings, args: list[str], environ: dict[str, str] | None = None) -> DbtOutcome:
+def run_dbt(
+    settings: Settings, args: list[str], environ: dict[str, str] | None = None
+) -> DbtOutcome:
     """Run `dbt <args>` on the warehouse of `settings` with the settings as vars.
 
     Target and log folders live beside the warehouse file (`<warehouse dir>/dbt/`), so
@@ -151,7 +153,168 @@ def run_dbt(settings: Settings, args: list[str], environ: dict[str, str] | None 
         failures = _failures(outcome.result)
         if failures:
             more = f" (and {len(failures) - 3} more)" if len(failures) > 3 else ""
-            raise UserError(f"dbt {args[0] if args else ''} failed: " + "; ".join(failures[:3]) + more)
+            raise UserError(
+                f"dbt {args[0] if args else ''} failed: " + "; ".join(failures[:3]) + more
+            )
         reason = str(outcome.exception).strip().splitlines() if outcome.exception else []
-        raise UserError(f"dbt {args[0] if args else ''} failed: {reason[0] if reason else 'see the dbt log in ' + str(work / 'logs')}")
+        raise UserError(
+            f"dbt {args[0] if args else ''} failed: {reason[0] if reason else 'see the dbt log in ' + str(work / 'logs')}"
+        )
     return DbtOutcome(success=True, statuses=statuses, result=outcome.result)
+
+
+def build(
+    settings: Settings, select: list[str] | None = None, unit_tests: bool = False
+) -> DbtOutcome:
+    """`dbt build` (seeds, models, data tests) of the whole project or a selection.
+
+    Unit tests (`unit_tests:`) check the SQL rules on fixed rows; they belong to
+    development and CI (`make test`), so a sync skips them unless asked.
+    """
+    args = ["build"]
+    if select:
+        args += ["--select", *select]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    return run_dbt(settings, args)
+
+
+# --- reading the built models (read-only; the CLI's `why` and `delivery-route`) ---------
+
+
+def _query(settings: Settings, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    import duckdb
+
+    from portal_sync.warehouse import connect
+
+    path = settings.warehouse_path
+    with connect(path, read_only=True) as con:
+        try:
+            cursor = con.execute(sql, params)
+        except duckdb.CatalogException:
+            raise UserError(
+                f"warehouse {path} has no dbt models yet: run `portal-sync build` (or `sync`) first"
+            ) from None
+        names = [column[0] for column in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+ENTITY_KINDS = (
+    "object",
+    "unit",
+    "person",
+    "document",
+    "docuware_document",
+    "serial_letter",
+    "ticket_type",
+    "ticket",
+    "note",
+    "order",
+    "media",
+    "portal_ticket",
+)
+
+
+def why(settings: Settings, kind: str, entity_id: str) -> dict[str, Any]:
+    """D3: the sync status of one entity from `marts.entity_sync_status`.
+
+    Raises:
+        UserError: unknown kind, or an entity the warehouse does not know.
+    """
+    normalized = kind.strip().lower().replace("-", "_")
+    if normalized not in ENTITY_KINDS:
+        raise UserError(f"unknown kind {kind!r}: expected one of {', '.join(ENTITY_KINDS)}")
+    rows = _query(
+        settings,
+        "select entity_kind, entity_id, entity_label, is_synced, reason_code, reason_text_de,"
+        " reason_text_en from marts.entity_sync_status where entity_kind = ? and entity_id = ?",
+        [normalized, entity_id.strip()],
+    )
+    if not rows:
+        raise UserError(
+            f"{normalized} {entity_id} is not in the warehouse: not in the source system, "
+            "or not loaded yet (run `portal-sync sync`)"
+        )
+    return rows[0]
+
+
+@dataclass
+class RouteReport:
+    """E1–E3: the route per person for a choice of templates, and the hint (or None)."""
+
+    routes: list[tuple[int, str]]
+    hint: str | None
+    excluded_templates: list[int]
+
+
+def _ids(text: str, what: str) -> list[int]:
+    values: list[int] = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise UserError(f"--{what}: {part!r} is not a number (expected e.g. 1,2)")
+        values.append(int(part))
+    if not values:
+        raise UserError(f"--{what}: give at least one id, e.g. 1,2")
+    return values
+
+
+def delivery_routes(settings: Settings, templates: str, persons: str | None = None) -> RouteReport:
+    """The delivery route of each person for the chosen templates (E1) and the hint (E2).
+
+    When one of the chosen templates may not go to the portal, the portal route is not
+    offered for the choice. Without `persons`, the recipients of the serial letters of the
+    chosen templates are listed.
+
+    Raises:
+        UserError: unknown template or person ids, or malformed id lists.
+    """
+    template_ids = _ids(templates, "templates")
+    placeholders = ", ".join("?" for _ in template_ids)
+    template_rows = _query(
+        settings,
+        "select template_id, is_portal_allowed, hint_template_de"
+        f" from intermediate.int_templates_portal_checked where template_id in ({placeholders})",
+        list(template_ids),
+    )
+    known = {int(row["template_id"]) for row in template_rows}
+    missing = [t for t in template_ids if t not in known]
+    if missing:
+        raise UserError(f"unknown template id(s): {', '.join(map(str, missing))}")
+    excluded = sorted(
+        int(row["template_id"]) for row in template_rows if not row["is_portal_allowed"]
+    )
+    if persons is not None:
+        person_ids = _ids(persons, "persons")
+    else:
+        person_ids = [
+            int(row["person_id"])
+            for row in _query(
+                settings,
+                "select distinct person_id from intermediate.int_serial_letters_routed"
+                f" where template_id in ({placeholders}) order by person_id",
+                list(template_ids),
+            )
+        ]
+    routes: list[tuple[int, str]] = []
+    if person_ids:
+        person_placeholders = ", ".join("?" for _ in person_ids)
+        rows = _query(
+            settings,
+            "select person_id, route_if_portal_allowed, route_if_portal_excluded"
+            f" from intermediate.int_persons_delivery_routed where person_id in ({person_placeholders})",
+            list(person_ids),
+        )
+        by_person = {int(row["person_id"]): row for row in rows}
+        unknown = [p for p in person_ids if p not in by_person]
+        if unknown:
+            raise UserError(f"unknown person id(s): {', '.join(map(str, unknown))}")
+        column = "route_if_portal_excluded" if excluded else "route_if_portal_allowed"
+        routes = [(p, str(by_person[p][column])) for p in person_ids]
+    hint = None
+    if excluded:
+        template = str(template_rows[0]["hint_template_de"])
+        hint = template.replace("{template_ids}", ", ".join(map(str, excluded)))
+    return RouteReport(routes=routes, hint=hint, excluded_templates=excluded)
