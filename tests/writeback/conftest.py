@@ -11,10 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from portal_sync.settings import Settings
+from tests.fixtures.postgres import create_database
 from tests.writeback.helpers import (
     ATTACHMENTS,
     make_settings,
@@ -122,19 +121,9 @@ def file_server() -> Iterator[FileServer]:
 
 
 def _postgres_database(request: pytest.FixtureRequest) -> str:
-    try:
-        server_url = request.getfixturevalue("postgres_url")
-    except pytest.FixtureLookupError:
-        pytest.skip("postgres_url fixture not available yet")
-    name = f"wb_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'create database "{name}"'))
-    admin.dispose()
-    url = make_url(server_url).set(database=name)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    return url.render_as_string(hide_password=False)
+    """A new, empty database on the session's PostgreSQL server."""
+    server_url = request.getfixturevalue("postgres_url")
+    return create_database(server_url, f"wb_{uuid.uuid4().hex[:12]}")
 
 
 def _ixhaus_database(

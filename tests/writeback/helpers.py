@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import MetaData, UniqueConstraint, create_engine, insert, select
+from sqlalchemy import BLOB, LargeBinary, MetaData, UniqueConstraint, create_engine, insert, select
 
 from portal_sync import ixhaus_schema as ix
 from portal_sync.settings import Settings
@@ -44,16 +44,20 @@ PORTAL_KEYS = {
 }
 
 
-def _metadata_without_portal_uniques() -> MetaData:
-    """The contract's tables minus the UNIQUE constraints on the `portal_*_id` columns.
+def _contract_metadata(portal_unique: bool) -> MetaData:
+    """The contract's tables for any database (BLOB as LargeBinary: `bytea` on PostgreSQL).
 
-    A DBA's view on Oracle may not enforce them: exactly-once must not depend on them.
+    Without `portal_unique` the UNIQUE constraints on the `portal_*_id` columns are left
+    out: a DBA's view on Oracle may not enforce them, exactly-once must not depend on them.
     """
     metadata = MetaData()
     for table in ix.metadata.sorted_tables:
         copy = table.to_metadata(metadata)
+        for column in copy.columns:
+            if isinstance(column.type, BLOB):
+                column.type = LargeBinary()
         key = PORTAL_KEYS.get(table.name)
-        if key:
+        if key and not portal_unique:
             copy.c[key].unique = False
             copy.constraints = {
                 c
@@ -66,7 +70,7 @@ def _metadata_without_portal_uniques() -> MetaData:
 def seed_ixhaus(url: str, *, portal_unique: bool = True) -> None:
     """A tiny iX-Haus: one object, two units, tenants, one iX-Haus ticket (id 7), two letters."""
     engine = create_engine(url)
-    (ix.metadata if portal_unique else _metadata_without_portal_uniques()).create_all(engine)
+    _contract_metadata(portal_unique).create_all(engine)
     stamp = datetime(2025, 1, 1)
     with engine.begin() as conn:
         conn.execute(
