@@ -369,19 +369,15 @@ def _write_portal_state(run: _Run, rows: list[dict[str, Any]]) -> None:
         run.book.written(kind, str(ticket_id), action, ticket_id, attempt=True)
         run.count(kind, action)
     # the state of a ticket deleted in iX-Haus goes with it
-    for ticket_id in sorted(set(current) - wanted):
+    with run.engine.connect() as conn:
+        tickets = {int(row[0]) for row in conn.execute(select(ix.tickets.c.ticket_id))}
+    for ticket_id in sorted(set(current) - wanted - tickets):
         try:
             with run.engine.begin() as conn:
-                gone = (
-                    ~select(ix.tickets.c.ticket_id)
-                    .where(ix.tickets.c.ticket_id == ticket_id)
-                    .exists()
-                )
+                gone = ~select(ix.tickets.c.ticket_id).where(ix.tickets.c.ticket_id == ticket_id).exists()
                 result = conn.execute(sql_delete(table).where(table.c.ticket_id == ticket_id, gone))
         except SQLAlchemyError as exc:
-            run.fail(
-                kind, str(ticket_id), f"portal state of ticket {ticket_id}: {_first_line(exc)}"
-            )
+            run.fail(kind, str(ticket_id), f"portal state of ticket {ticket_id}: {_first_line(exc)}")
             continue
         if result.rowcount:
             run.book.written(kind, str(ticket_id), "deleted", ticket_id, attempt=True)
@@ -497,6 +493,9 @@ def _run(
             "delivery_route",
         )
         _write_portal_state(run, models["ticket_portal_state"])
+        failed = sum(value for key, value in run.counts.items() if key.endswith(".failed"))
+        if failed:
+            run.counts["failed"] = failed
         return dict(sorted(run.counts.items()))
     finally:
         for client in opened:
@@ -522,7 +521,8 @@ def writeback(
     Returns:
         Counts `"<kind>.<action>" -> n`, e.g. `tickets.created`, `notes.exists`,
         `contact_preferences.updated`, `ticket_portal_state.inserted`, `media.failed`.
-        Failed items are recorded (bookkeeping, run errors) and retried on the next run.
+        Failed items are recorded (bookkeeping, run errors) and retried on the next run;
+        `failed` is their total (only present when some failed).
 
     Raises:
         UserError: a missing model, an unreachable iX-Haus database, an unknown technical user.
