@@ -374,10 +374,16 @@ def _write_portal_state(run: _Run, rows: list[dict[str, Any]]) -> None:
     for ticket_id in sorted(set(current) - wanted - tickets):
         try:
             with run.engine.begin() as conn:
-                gone = ~select(ix.tickets.c.ticket_id).where(ix.tickets.c.ticket_id == ticket_id).exists()
+                gone = (
+                    ~select(ix.tickets.c.ticket_id)
+                    .where(ix.tickets.c.ticket_id == ticket_id)
+                    .exists()
+                )
                 result = conn.execute(sql_delete(table).where(table.c.ticket_id == ticket_id, gone))
         except SQLAlchemyError as exc:
-            run.fail(kind, str(ticket_id), f"portal state of ticket {ticket_id}: {_first_line(exc)}")
+            run.fail(
+                kind, str(ticket_id), f"portal state of ticket {ticket_id}: {_first_line(exc)}"
+            )
             continue
         if result.rowcount:
             run.book.written(kind, str(ticket_id), "deleted", ticket_id, attempt=True)
