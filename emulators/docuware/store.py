@@ -99,7 +99,10 @@ def field_to_db(name: str, value: Any) -> Any:
                 value if kind == "DateTime" or not isinstance(value, datetime) else value.date()
             )
         if isinstance(value, str):
-            return parse_dw_date(value, date_only=kind == "Date")
+            try:
+                return parse_dw_date(value, date_only=kind == "Date")
+            except ValueError:
+                raise ValueError(f"{name}: not a date: {value!r}") from None
         raise ValueError(f"{name}: expected a date, got {value!r}")
     return str(value)
 
