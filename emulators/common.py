@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 log = logging.getLogger("emulators")
 
@@ -523,7 +523,7 @@ class ControlMiddleware:
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
-        async def tracking_send(message: dict[str, Any]) -> None:
+        async def tracking_send(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
@@ -549,7 +549,7 @@ class ControlMiddleware:
                 raise
 
 
-async def _discard(message: dict[str, Any]) -> None:
+async def _discard(message: Message) -> None:
     return None
 
 
