@@ -115,6 +115,14 @@ def ingest(
     console.print(report)
 
 
+@app.command()
+def catalog(config: ConfigOption = None) -> None:
+    """List the DocuWare document types seen (B6) and whether each is released."""
+    from dlt_pipelines.docuware import print_catalogue
+
+    print_catalogue(settings_from(config), console)
+
+
 # --- sync, plan, status, run (issue 6: publish to casavi) ---------------------------------
 WithEmulators = Annotated[
     bool,

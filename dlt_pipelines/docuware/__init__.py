@@ -341,11 +341,7 @@ def docuware_source(
 
 def known_document_types(con: Any) -> dict[str, datetime]:
     """The catalogue already in the warehouse: type → first_seen_at (empty before the first run)."""
-    exists = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'document_types'",
-        [DATASET],
-    ).fetchone()[0]
-    if not exists:
+    if not _catalogue_exists(con):
         return {}
     return dict(
         con.execute(f"select document_type, first_seen_at from {DATASET}.document_types").fetchall()
@@ -371,3 +367,40 @@ def catalogue(con: Any, released: list[str]) -> list[dict[str, Any]]:
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def print_catalogue(settings: Any, console: Any) -> None:
+    """`portal-sync catalog`: the DMS document types seen and whether each is released."""
+    from rich.table import Table
+
+    from portal_sync.warehouse import connect
+
+    released = list(settings.docuware.document_types)
+    with connect(settings.warehouse_path, read_only=True) as con:
+        if not _catalogue_exists(con):
+            raise UserError(
+                "no DocuWare catalogue yet: run `portal-sync ingest` with DocuWare enabled first"
+            )
+        rows = catalogue(con, released)
+    table = Table(
+        title="DocuWare document types (docuware.document_types releases them)",
+        title_justify="left",
+    )
+    for name in ("document type", "released", "first seen (UTC)", "last seen (UTC)"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(
+            row["document_type"],
+            "yes" if row["released"] else "no",
+            f"{row['first_seen_at']:%Y-%m-%d %H:%M}",
+            f"{row['last_seen_at']:%Y-%m-%d %H:%M}",
+        )
+    console.print(table)
+
+
+def _catalogue_exists(con: Any) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'document_types'",
+        [DATASET],
+    ).fetchone()
+    return bool(row and row[0])

@@ -101,7 +101,13 @@ def settings_for(folder: Path, **kwargs: Any) -> Settings:
 @pytest.fixture
 def no_secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No secrets from the developer's environment or `.dlt/secrets.toml`."""
-    for name in ("CASAVI_KEY", "CASAVI_SECRET", "DOCUWARE_USERNAME", "DOCUWARE_PASSWORD", "IXHAUS_URL"):
+    for name in (
+        "CASAVI_KEY",
+        "CASAVI_SECRET",
+        "DOCUWARE_USERNAME",
+        "DOCUWARE_PASSWORD",
+        "IXHAUS_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PORTAL_SYNC_SECRETS", str(tmp_path / "no-secrets.toml"))
 
@@ -124,4 +130,3 @@ def columns(settings: Settings, schema: str, table: str) -> dict[str, str]:
             [schema, table],
         )
     )
-

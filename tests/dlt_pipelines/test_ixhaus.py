@@ -20,75 +20,89 @@ from tests.dlt_pipelines.conftest import IxhausDb, columns, query, settings_for
 IXHAUS = ("ixhaus",)
 
 
-def test_an_update_in_ixhaus_is_picked_up_by_the_next_incremental_run(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
+def _later(value: Any) -> datetime:
+    return (value if isinstance(value, datetime) else datetime.fromisoformat(value)) + timedelta(
+        minutes=1
+    )
+
+
+def test_updates_arrive_incrementally_and_deletions_after_a_full_run(
+    ixhaus_db: IxhausDb, tmp_path: Path
+) -> None:
     settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
     first = ingest_unlocked(settings, sources=IXHAUS)
     assert first.results[0].full  # the first run of a source is a full one
     person_id = ixhaus_db.scalar("select min(person_id) from persons")
-    newest = ixhaus_db.scalar("select max(updated_at) from persons")
-    stamp = (newest if isinstance(newest, datetime) else datetime.fromisoformat(newest)) + timedelta(minutes=1)
     ixhaus_db.execute(
         "update persons set last_name = 'Neumann', updated_at = :stamp where person_id = :pid",
-        stamp=stamp,
+        stamp=_later(ixhaus_db.scalar("select max(updated_at) from persons")),
         pid=person_id,
     )
+    media_id = ixhaus_db.scalar("select min(media_id) from ticket_media")
+    ixhaus_db.execute("delete from ticket_media where media_id = :mid", mid=media_id)
+    media_present = "select count(*) from raw_ixhaus.ticket_media where media_id = ?"
 
     second = ingest_unlocked(settings, sources=IXHAUS)
 
     result = second.results[0]
     assert not result.full
     assert result.rows["persons"] == 1
-    assert sum(result.rows.values()) - result.rows["system_settings"] == 1
-    assert query(settings, "select last_name from raw_ixhaus.persons where person_id = ?", [person_id]) == [("Neumann",)]
-    total = ixhaus_db.scalar("select count(*) from persons")
-    assert query(settings, "select count(*) from raw_ixhaus.persons") == [(total,)]
-
-
-def test_a_deletion_disappears_after_a_full_run_only(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
-    ingest_unlocked(settings, sources=IXHAUS)
-    media_id = ixhaus_db.scalar("select min(media_id) from ticket_media")
-    ixhaus_db.execute("delete from ticket_media where media_id = :mid", mid=media_id)
-    present = "select count(*) from raw_ixhaus.ticket_media where media_id = ?"
-
-    ingest_unlocked(settings, sources=IXHAUS)
-    assert query(settings, present, [media_id]) == [(1,)]  # incremental runs cannot see deletions
+    assert sum(result.rows.values()) - result.rows["system_settings"] == 1  # nothing else re-read
+    assert query(
+        settings, "select last_name from raw_ixhaus.persons where person_id = ?", [person_id]
+    ) == [("Neumann",)]
+    assert query(settings, media_present, [media_id]) == [
+        (1,)
+    ]  # incremental runs cannot see deletions
 
     full = ingest_unlocked(settings, sources=IXHAUS, full=True)
 
     assert full.results[0].full
-    assert query(settings, present, [media_id]) == [(0,)]
+    assert query(settings, media_present, [media_id]) == [(0,)]
     for table in ixhaus_schema.READ_TABLES:  # every other row is still there
         expected = ixhaus_db.scalar(f"select count(*) from {table}")
         assert query(settings, f"select count(*) from raw_ixhaus.{table}") == [(expected,)], table
+    # the contract's columns with the contract's types, and no BLOB
+    duck = {
+        "bigint": "BIGINT",
+        "text": "VARCHAR",
+        "date": "DATE",
+        "timestamp": "TIMESTAMP",
+        "bool": "BOOLEAN",
+    }
+    for table in ixhaus_schema.READ_TABLES:
+        expected_columns = {
+            col.name: duck[ixhaus.dlt_type(col)] for col in ixhaus.contract_columns(table)
+        }
+        assert columns(settings, "raw_ixhaus", table) == expected_columns, table
+    assert "content" not in columns(settings, "raw_ixhaus", "documents")
+    assert "content" not in columns(settings, "raw_ixhaus", "ticket_media")
 
 
-def test_a_full_reconciliation_is_automatic_once_the_last_is_older_than_a_day(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
+def test_a_full_reconciliation_is_automatic_once_the_last_is_older_than_a_day(
+    tmp_path: Path,
+) -> None:
+    ixhaus_db = IxhausDb("sqlite", tiny_world.create(tmp_path / "ix.sqlite"))
     settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
     ingest_unlocked(settings, sources=IXHAUS)
     note_id = ixhaus_db.scalar("select max(note_id) from ticket_notes")
     ixhaus_db.execute("delete from ticket_notes where note_id = :nid", nid=note_id)
     assert not ingest_unlocked(settings, sources=IXHAUS).results[0].full
     con = duckdb.connect(str(settings.warehouse_path))
-    con.execute("update portal_sync.ingest_full_runs set finished_at = finished_at - interval 25 hours")
+    con.execute(
+        "update portal_sync.ingest_full_runs set finished_at = finished_at - interval 25 hours"
+    )
     con.close()
 
     report = ingest_unlocked(settings, sources=IXHAUS)
 
     assert report.results[0].full
-    assert query(settings, "select count(*) from raw_ixhaus.ticket_notes where note_id = ?", [note_id]) == [(0,)]
-    assert query(settings, "select count(*) from portal_sync.ingest_full_runs where dataset = 'raw_ixhaus'") == [(2,)]
-
-
-def test_raw_tables_have_the_contract_columns_and_types_without_blobs(ixhaus_db: IxhausDb, tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
-    ingest_unlocked(settings, sources=IXHAUS)
-    duck = {"bigint": "BIGINT", "text": "VARCHAR", "date": "DATE", "timestamp": "TIMESTAMP", "bool": "BOOLEAN"}
-    for table in ixhaus_schema.READ_TABLES:
-        expected = {col.name: duck[ixhaus.dlt_type(col)] for col in ixhaus.contract_columns(table)}
-        assert columns(settings, "raw_ixhaus", table) == expected, table
-    assert "content" not in columns(settings, "raw_ixhaus", "documents")
-    assert "content" not in columns(settings, "raw_ixhaus", "ticket_media")
+    assert query(
+        settings, "select count(*) from raw_ixhaus.ticket_notes where note_id = ?", [note_id]
+    ) == [(0,)]
+    assert query(
+        settings, "select count(*) from portal_sync.ingest_full_runs where dataset = 'raw_ixhaus'"
+    ) == [(2,)]
 
 
 def _load_source(engine: sa.Engine, folder: Path, full: bool = True) -> duckdb.DuckDBPyConnection:
@@ -103,7 +117,9 @@ def _load_source(engine: sa.Engine, folder: Path, full: bool = True) -> duckdb.D
 def test_blob_columns_are_never_selected(tmp_path: Path) -> None:
     engine = sa.create_engine(tiny_world.create(tmp_path / "ix.sqlite"))
     statements: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *args: statements.append(str(args[2]).lower()))
+    sa.event.listen(
+        engine, "before_cursor_execute", lambda *args: statements.append(str(args[2]).lower())
+    )
 
     con = _load_source(engine, tmp_path)
 
@@ -179,6 +195,32 @@ def test_a_missing_contract_table_is_named(tmp_path: Path) -> None:
 
 
 def test_dlt_runs_without_telemetry(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, ixhaus_url=tiny_world.create(tmp_path / "ix.sqlite"))
-    ingest_unlocked(settings, sources=IXHAUS)
+    engine = sa.create_engine(tiny_world.create(tmp_path / "ix.sqlite"))
+    _load_source(engine, tmp_path).close()
+    engine.dispose()
     assert dlt.config["runtime.dlthub_telemetry"] in (False, "false")
+
+
+@pytest.mark.postgres
+def test_postgresql_and_sqlite_give_the_same_raw_tables(
+    small_world: Any, postgres_url: str, postgres_world: str, tmp_path: Path
+) -> None:
+    from tests.fixtures.postgres import create_database
+
+    pg_url = create_database(postgres_url, "same_tables", template=postgres_world)
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "postgres").mkdir()
+    from_sqlite = settings_for(tmp_path / "sqlite", ixhaus_url=small_world.ixhaus_url)
+    from_postgres = settings_for(tmp_path / "postgres", ixhaus_url=pg_url)
+    ingest_unlocked(from_sqlite, sources=IXHAUS)
+    ingest_unlocked(from_postgres, sources=IXHAUS)
+
+    for table in ixhaus_schema.READ_TABLES:
+        assert columns(from_sqlite, "raw_ixhaus", table) == columns(
+            from_postgres, "raw_ixhaus", table
+        ), table
+        names = ", ".join(columns(from_sqlite, "raw_ixhaus", table))
+        sql = f"select {names} from raw_ixhaus.{table} order by all"
+        rows = query(from_sqlite, sql)
+        assert rows, f"{table} is empty in the demo world"
+        assert rows == query(from_postgres, sql), table
