@@ -468,23 +468,20 @@ class World:
         self.writer.flush_all()
 
     def _catalogues(self) -> None:
-        add = self.writer.add
         for key, value in cat.SYSTEM_SETTINGS:
-            add("system_settings", (key, value))
-        for row in cat.USERS:
-            add("users", (*row, self.updated(-900)))
-        for row in cat.DOCUMENT_TYPES:
-            add("document_types", (*row, self.updated(-900)))
-        for row in cat.TEMPLATES:
-            add("templates", (*row, self.updated(-900)))
-        for row in cat.TICKET_TYPES:
-            add("ticket_types", (*row, self.updated(-900)))
-        for row in cat.TICKET_PRIORITIES:
-            add("ticket_priorities", (*row, self.updated(-900)))
-        for row in cat.TICKET_STATUSES:
-            add("ticket_statuses", (*row, self.updated(-900)))
-        for row in cat.TRADES:
-            add("trades", (*row, self.updated(-900)))
+            self.writer.add("system_settings", (key, value))
+        catalogues: tuple[tuple[str, tuple[tuple[Any, ...], ...]], ...] = (
+            ("users", cat.USERS),
+            ("document_types", cat.DOCUMENT_TYPES),
+            ("templates", cat.TEMPLATES),
+            ("ticket_types", cat.TICKET_TYPES),
+            ("ticket_priorities", cat.TICKET_PRIORITIES),
+            ("ticket_statuses", cat.TICKET_STATUSES),
+            ("trades", cat.TRADES),
+        )
+        for table, rows in catalogues:
+            for row in rows:
+                self.writer.add(table, (*row, self.updated(-900)))
 
     def _object_plans(self) -> Iterator[tuple[str, int | None, bool, int]]:
         """(object number, management end offset, curated, number of units) per object."""
@@ -632,10 +629,8 @@ class World:
             self.ownership(object_id, None, owner, start, None)
             roles.owners.append((owner, None))
             if rng.random() < 0.15:
-                previous = self.person("EIGENTUEMER", german.company(), german.address())
-                self.ownership(
-                    object_id, None, previous, start - rng.randint(1000, 5000), start - 1
-                )
+                seller = self.person("EIGENTUEMER", german.company(), german.address())
+                self.ownership(object_id, None, seller, start - rng.randint(1000, 5000), start - 1)
             return
         index = 0
         while index < len(unit_ids):
@@ -644,7 +639,7 @@ class World:
             data = german.private() if rng.random() < 0.85 else german.company()
             owner = self.person("EIGENTUEMER", data, german.address())
             start = -rng.randint(100, 8000)
-            previous = None
+            previous: int | None = None
             if rng.random() < 0.1:
                 previous = self.person("EIGENTUEMER", german.private(), german.address())
             for unit_id in chunk:
@@ -987,7 +982,7 @@ class World:
                         document_type, offset, object_id=object_id, **recipient,
                         title=f"{type_name} ({label})", file_stem=f"{document_type}_{label}",
                     )  # fmt: skip
-        common = {"object_id": object_id, "unit_id": main_unit, "person_id": main}
+        common: dict[str, Any] = {"object_id": object_id, "unit_id": main_unit, "person_id": main}
         self.document(
             "NK-ABRECHNUNG", -3, **common, title="Leere Datei", file_stem="leer", content=b""
         )
