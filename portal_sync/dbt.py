@@ -106,9 +106,10 @@ def _failures(result: Any) -> list[str]:
             node = getattr(item, "node", None)
             name = getattr(node, "name", None) or getattr(node, "unique_id", "?")
             kind = getattr(node, "resource_type", "")
-            message = (getattr(item, "message", None) or "").strip().splitlines()
-            detail = message[0] if message else status
-            lines.append(f"{kind} {name}: {detail}".strip())
+            message = " ".join((getattr(item, "message", None) or status).split())
+            if len(message) > 300:
+                message = message[:297] + "..."
+            lines.append(f"{kind} {name}: {message}".strip())
     return lines
 
 
@@ -156,15 +157,17 @@ def run_dbt(
             raise UserError(
                 f"dbt {args[0] if args else ''} failed: " + "; ".join(failures[:3]) + more
             )
-        reason = str(outcome.exception).strip().splitlines() if outcome.exception else []
-        raise UserError(
-            f"dbt {args[0] if args else ''} failed: {reason[0] if reason else 'see the dbt log in ' + str(work / 'logs')}"
-        )
+        reason = " ".join(str(outcome.exception or "").split())[:300]
+        where = reason or f"see the dbt log in {work / 'logs'}"
+        raise UserError(f"dbt {args[0] if args else ''} failed: {where}")
     return DbtOutcome(success=True, statuses=statuses, result=outcome.result)
 
 
 def build(
-    settings: Settings, select: list[str] | None = None, unit_tests: bool = False
+    settings: Settings,
+    select: list[str] | None = None,
+    unit_tests: bool = False,
+    environ: dict[str, str] | None = None,
 ) -> DbtOutcome:
     """`dbt build` (seeds, models, data tests) of the whole project or a selection.
 
@@ -176,7 +179,7 @@ def build(
         args += ["--select", *select]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
-    return run_dbt(settings, args)
+    return run_dbt(settings, args, environ)
 
 
 # --- reading the built models (read-only; the CLI's `why` and `delivery-route`) ---------
