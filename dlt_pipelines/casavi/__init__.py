@@ -163,8 +163,8 @@ def snake(name: str) -> str:
     return NamingConvention().normalize_identifier(name)
 
 
-def column_hints(collection: str) -> dict[str, dict[str, Any]]:
-    """dlt column hints for a collection's table; `deleted` marks tombstones (hard delete)."""
+def column_hints(collection: str, merge: bool = True) -> dict[str, dict[str, Any]]:
+    """dlt column hints for a collection's table; `deleted` marks tombstones (hard delete on merge)."""
     hints: dict[str, dict[str, Any]] = {}
     for api_name, kind in {**COMMON_FIELDS, **COLLECTIONS[collection]}.items():
         name = snake(api_name)
@@ -172,12 +172,9 @@ def column_hints(collection: str) -> dict[str, dict[str, Any]]:
         if kind == "timestamp":
             hint["timezone"] = False
         hints[name] = hint
-    hints["deleted"] = {
-        "name": "deleted",
-        "data_type": "bool",
-        "nullable": True,
-        "hard_delete": True,
-    }
+    hints["deleted"] = {"name": "deleted", "data_type": "bool", "nullable": True}
+    if merge:
+        hints["deleted"]["hard_delete"] = True
     return hints
 
 
@@ -340,7 +337,7 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
             name=table_name(collection),
             primary_key="id",
             write_disposition=disposition,
-            columns=column_hints(collection),
+            columns=column_hints(collection, merge=not snapshot.is_full),
         )
         def resource() -> Iterator[Any]:
             # an empty collection still gets its (typed) table
