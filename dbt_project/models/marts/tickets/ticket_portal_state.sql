@@ -1,7 +1,8 @@
 {{ config(tags=["writeback"]) }}
 -- D1, D2: the field "Serviceportal" of every iX-Haus ticket: whether it is in the portal
 -- and its portal status, or why not (reason code + German text); and the portal news
--- (when and what last changed in casavi), cleared once the ticket changed in iX-Haus after.
+-- (when and what last changed in casavi), cleared once the ticket changed in iX-Haus after
+-- (the write-back's own insert of an imported portal ticket does not count).
 with
 
 tickets as (
@@ -22,6 +23,15 @@ publish_items as (
 
 reason_codes as (
     select * from {{ ref('reason_codes') }}
+),
+
+-- when the write-back inserted an imported portal ticket (C1)
+sync_inserts as (
+    select
+        key as portal_ticket_id,
+        written_at
+    from {{ ref('stg_portal_sync__writeback_items') }}
+    where kind = 'ticket' and status = 'written'
 ),
 
 in_casavi as (
@@ -53,9 +63,11 @@ joined as (
         tickets.is_from_portal,
         tickets.status_label,
         tickets.updated_at as ticket_updated_at,
-        -- the sync's own insert of an imported portal ticket is not an iX-Haus change
+        -- the sync's own insert of an imported portal ticket is not a change in iX-Haus:
+        -- only an updated_at after the write-back confirmed the insert is
         tickets.is_from_portal
-        and tickets.created_by = '{{ var("technical_user") }}' as is_inserted_by_sync,
+        and tickets.created_by = '{{ var("technical_user") }}'
+        and tickets.updated_at <= sync_inserts.written_at as is_unchanged_since_import,
         in_casavi.id is not null as is_in_casavi,
         in_casavi.portal_status_label,
         in_casavi.last_portal_activity_at,
@@ -73,6 +85,7 @@ joined as (
             tickets.casavi_collection = publish_items.collection
             and tickets.casavi_id = publish_items.resource_id
     left join reason_codes on tickets.reason_code = reason_codes.reason_code
+    left join sync_inserts on tickets.portal_ticket_id = sync_inserts.portal_ticket_id
 ),
 
 stated as (
@@ -89,7 +102,7 @@ stated as (
         and (
             ticket_updated_at is null
             or ticket_updated_at <= last_portal_activity_at
-            or (is_inserted_by_sync and last_portal_activity_kind = 'CREATED')
+            or coalesce(is_unchanged_since_import, false)
         ) as has_portal_news
     from joined
 ),
