@@ -60,7 +60,9 @@ class Built:
 
 
 def _settings(warehouse: Path) -> Settings:
-    return Settings(warehouse=Warehouse(path=str(warehouse)), portal=Portal(object_range=OBJECT_RANGE))
+    return Settings(
+        warehouse=Warehouse(path=str(warehouse)), portal=Portal(object_range=OBJECT_RANGE)
+    )
 
 
 def _build(warehouse: Path, today: str, select: list[str] | None = None) -> None:
@@ -94,7 +96,9 @@ def _a_current_tenant(ixhaus: Path, today: str) -> Tenant:
     return Tenant(int(row[0]), str(row[1]), int(row[2]), row[3])
 
 
-def _portal_ticket(ticket_id: str, tenant: Tenant, ticket_type_id: str, reporter: str) -> dict[str, Any]:
+def _portal_ticket(
+    ticket_id: str, tenant: Tenant, ticket_type_id: str, reporter: str
+) -> dict[str, Any]:
     return {
         "id": ticket_id,
         "internal_id": abs(hash(ticket_id)) % 100000,
@@ -141,7 +145,9 @@ def _casavi_state(con: duckdb.DuckDBPyConnection, tenant: Tenant) -> None:
         "author_type": "CONTACT",
         "author_contact_id": contact,
     }
-    ours = dict(message, id="N-1", text="Wir kommen.", author_type="EMPLOYEE", author_contact_id=None)
+    ours = dict(
+        message, id="N-1", text="Wir kommen.", author_type="EMPLOYEE", author_contact_id=None
+    )
     raw_loader.load_casavi(con, "ticket-messages", [message, ours])
     raw_loader.load_casavi(
         con,
@@ -190,7 +196,7 @@ def built(small_world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> I
 
 def test_build_publishes_tickets_posts_messages_and_attachments(built: Built) -> None:
     counts = {
-        name: built.query(f"select count(*) from marts.{name}")[0][0]  # noqa: S608
+        name: built.query(f"select count(*) from marts.{name}")[0][0]
         for name in (
             "desired_ticket_types",
             "desired_trades",
@@ -299,7 +305,9 @@ def test_portal_tickets_come_back_with_their_reasons(built: Built) -> None:
         join raw_ixhaus.ticket_priorities p on p.priority_id = w.priority_id
         """
     )
-    assert rows == [("C-9001", 1, tenant.object_number, tenant.unit_id, tenant.person_id, True, True)]
+    assert rows == [
+        ("C-9001", 1, tenant.object_number, tenant.unit_id, tenant.person_id, True, True)
+    ]
     reasons = dict(
         built.query(
             "select portal_ticket_id, reason_code from intermediate.int_portal_tickets_returned "
@@ -313,7 +321,9 @@ def test_portal_tickets_come_back_with_their_reasons(built: Built) -> None:
 
 
 def test_portal_message_and_attachment_come_back_ours_do_not(built: Built) -> None:
-    notes = built.query("select portal_message_id, portal_ticket_id, ticket_id from marts.writeback_ticket_notes")
+    notes = built.query(
+        "select portal_message_id, portal_ticket_id, ticket_id from marts.writeback_ticket_notes"
+    )
     media = built.query(
         "select portal_attachment_id, portal_ticket_id, ticket_id, file_name, mime_type, size_bytes "
         "from marts.writeback_ticket_media"
@@ -323,14 +333,18 @@ def test_portal_message_and_attachment_come_back_ours_do_not(built: Built) -> No
 
 
 def test_contact_preference_switched_in_casavi_is_written_back(built: Built) -> None:
-    rows = built.query("select person_id, contact_preference from marts.writeback_contact_preferences")
+    rows = built.query(
+        "select person_id, contact_preference from marts.writeback_contact_preferences"
+    )
     assert rows == [(built.tenant.person_id, "POSTAL")]
 
 
 def test_every_ixhaus_ticket_has_a_portal_state(built: Built) -> None:
     tickets = built.query("select count(*) from raw_ixhaus.tickets")[0][0]
     states = dict(
-        built.query("select portal_status, count(*) from marts.writeback_ticket_portal_state group by 1")
+        built.query(
+            "select portal_status, count(*) from marts.writeback_ticket_portal_state group by 1"
+        )
     )
     untold = built.query(
         "select ticket_id from marts.ticket_portal_state "
@@ -388,7 +402,7 @@ def next_sync(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Built:
         con.execute("update raw_casavi.tickets set ticket_type_id = 'TT-1' where id = 'C-9002'")
     finally:
         con.close()
-    _build(warehouse, built.today, MY_MODELS + ["plan_changes"])
+    _build(warehouse, built.today, [*MY_MODELS, "plan_changes"])
     return Built(warehouse, built.tenant, built.today)
 
 
@@ -398,15 +412,23 @@ def test_imported_portal_ticket_does_not_echo(next_sync: Built) -> None:
         "where resource_id in ('C-9001', 'C-M1') or resource_id like 'N-%' and resource_id in "
         "(select 'N-' || note_id from raw_ixhaus.ticket_notes where portal_message_id is not null)"
     )
-    desired = next_sync.query("select id, status, priority from marts.desired_tickets where id = 'C-9001'")
+    desired = next_sync.query(
+        "select id, status, priority from marts.desired_tickets where id = 'C-9001'"
+    )
     assert desired == [("C-9001", None, None)]
     assert plan == []
 
 
-def test_imported_portal_ticket_is_not_imported_again_and_its_note_neither(next_sync: Built) -> None:
-    tickets = next_sync.query("select portal_ticket_id from marts.writeback_portal_tickets order by 1")
+def test_imported_portal_ticket_is_not_imported_again_and_its_note_neither(
+    next_sync: Built,
+) -> None:
+    tickets = next_sync.query(
+        "select portal_ticket_id from marts.writeback_portal_tickets order by 1"
+    )
     notes = next_sync.query("select portal_message_id, ticket_id from marts.writeback_ticket_notes")
-    media = next_sync.query("select portal_attachment_id, ticket_id from marts.writeback_ticket_media")
+    media = next_sync.query(
+        "select portal_attachment_id, ticket_id from marts.writeback_ticket_media"
+    )
     imported_id = next_sync.query(
         "select ticket_id from raw_ixhaus.tickets where portal_ticket_id = 'C-9001'"
     )[0][0]
