@@ -31,6 +31,8 @@ from portal_sync.warehouse import connect
 
 ACTIVE_SETTING = "Schnittstelle/Mieterportal/Aktiv"
 PLAN_MODEL = "plan_changes"
+#: Built after publishing (they read the publisher's outcomes), so left out of the first build.
+WRITEBACK_SELECTOR = "tag:writeback"
 EXIT_CHANGES = 2  # `plan`: there are changes
 EXIT_PARTIAL = 1  # `sync`: done, but some items failed or were held back
 
@@ -93,21 +95,18 @@ INACTIVE_MESSAGE = f"interface inactive: iX-Haus setting {ACTIVE_SETTING} is not
 
 
 # -- stages ------------------------------------------------------------------------------------------
-def _ingest(settings: Settings, options: SyncOptions) -> dict[str, Any]:
-    """Ingest without taking the run lock (the sync holds it)."""
-    from dlt_pipelines import run as ingest_run
+def _ingest(settings: Settings, options: SyncOptions, run_id: int | None) -> dict[str, int]:
+    """Ingest into this run without taking the run lock (the sync holds it)."""
+    from dlt_pipelines.run import ingest_unlocked
 
-    inner = getattr(ingest_run, "ingest_unlocked", None) or getattr(ingest_run, "run_ingest", None)
-    if inner is None:
-        raise UserError("dlt_pipelines.run offers no unlocked ingest function")
-    report = inner(
+    report = ingest_unlocked(
         settings,
         docuware_only=options.docuware_only,
         no_docuware=options.no_docuware,
         full=options.full,
+        run_id=run_id,
     )
-    counts = getattr(report, "counts", report)
-    return dict(counts) if isinstance(counts, dict) else {}
+    return dict(report.counts())
 
 
 def dbt_target(settings: Settings) -> Path:
@@ -136,7 +135,7 @@ def build_plan(settings: Settings) -> Build:
 
     build_error: UserError | None = None
     try:
-        run_dbt(settings, ["build"])
+        run_dbt(settings, ["build", "--exclude", WRITEBACK_SELECTOR])
     except UserError as exc:
         build_error = exc
     target = dbt_target(settings)
@@ -172,7 +171,7 @@ def _writeback(settings: Settings, run_id: int, client: Any) -> dict[str, int]:
         return {}
     from portal_sync.dbt import run_dbt
 
-    run_dbt(settings, ["build", "-s", "tag:writeback"])
+    run_dbt(settings, ["build", "-s", WRITEBACK_SELECTOR])
     with connect(settings.warehouse_path) as con:
         counts = writeback(settings, con, run_id, casavi_client=client)
     return {f"writeback.{key}": value for key, value in (counts or {}).items()}
@@ -255,7 +254,7 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
     try:
         ingest_started = protocol.now()
         with _stage(console, "ingest"):
-            ingested = _ingest(settings, options)
+            ingested = _ingest(settings, options, run_id)
         counts.update(
             {_prefixed("ingest", k): v for k, v in ingested.items() if isinstance(v, int)}
         )
@@ -394,7 +393,7 @@ def plan(
         try:
             ingest_started = protocol.now()
             with _stage(console, "ingest"):
-                _ingest(settings, SyncOptions())
+                _ingest(settings, SyncOptions(), run_id)
             with _stage(console, "dbt build"):
                 build = build_plan(settings)
             warnings: list[str] = []
