@@ -267,7 +267,8 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
                 scope=options.scope,
                 force=options.force,
                 gate=build.gate,
-                snapshot_not_before=ingest_started,
+                # --docuware-only does not read casavi: then the snapshot's age decides (F1)
+                snapshot_not_before=None if options.docuware_only else ingest_started,
             )
             for problem in build.problems:
                 protocol.record_error(con, run_id, "dbt", None, problem)
