@@ -242,6 +242,7 @@ def sync(
 def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> SyncResult:
     from publishers.casavi import outcomes
     from publishers.casavi.api import CasaviClient
+    from publishers.casavi.gates import check_snapshot
     from publishers.casavi.plan import PlanRefused
     from publishers.casavi.publish import prepare, publish
 
@@ -258,6 +259,14 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
         counts.update(
             {_prefixed("ingest", k): v for k, v in ingested.items() if isinstance(v, int)}
         )
+        with connect(settings.warehouse_path, read_only=True) as con:
+            # F1 first (the snapshot does not change during dbt); --docuware-only does not
+            # read casavi, so then the snapshot's age decides
+            check_snapshot(
+                con,
+                settings.casavi.snapshot_max_age_minutes,
+                None if options.docuware_only else ingest_started,
+            )
         with _stage(console, "dbt build"):
             build = build_plan(settings)
         with connect(settings.warehouse_path) as con:
@@ -267,8 +276,7 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
                 scope=options.scope,
                 force=options.force,
                 gate=build.gate,
-                # --docuware-only does not read casavi: then the snapshot's age decides (F1)
-                snapshot_not_before=None if options.docuware_only else ingest_started,
+                check_snapshot_first=False,
             )
             for problem in build.problems:
                 protocol.record_error(con, run_id, "dbt", None, problem)
