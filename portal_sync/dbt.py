@@ -98,6 +98,22 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _release_warehouse() -> None:
+    """Close the DuckDB connection dbt-duckdb keeps in-process after a run.
+
+    DuckDB allows one read-write process per file and later stages (publish, write-back,
+    `why`) open the warehouse themselves, so nothing may stay open after dbt returns.
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+        DuckDBConnectionManager._ENV = None
+
+
 def _failures(result: Any) -> list[str]:
     lines: list[str] = []
     for item in getattr(result, "results", None) or []:
@@ -144,7 +160,10 @@ def run_dbt(
     if takes_vars:
         command += ["--vars", json.dumps(dbt_vars(settings, environ))]
     with _environment({WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
-        outcome = dbtRunner().invoke(["--quiet", "--no-use-colors", *command])
+        try:
+            outcome = dbtRunner().invoke(["--quiet", "--no-use-colors", *command])
+        finally:
+            _release_warehouse()
     statuses: dict[str, str] = {}
     for item in getattr(outcome.result, "results", None) or []:
         node = getattr(item, "node", None)

@@ -1,6 +1,6 @@
 {#- Helpers that turn setting vars into SQL. -#}
 
-{#- A SQL list literal of strings, e.g. ['MIETER', 'EIGENTUEMER']; typed even when empty. -#}
+{#- A SQL list literal of strings, e.g. ['A', 'B']; typed even when empty. -#}
 {% macro string_list(values) -%}
     {%- if values | length == 0 -%}
         cast([] as varchar[])
