@@ -114,5 +114,34 @@ class Bookkeeping:
     ) -> None:
         self._upsert(kind, key, WRITTEN, action=action, attempt=attempt, ixhaus_id=ixhaus_id)
 
+    def written_many(self, kind: str, done: list[tuple[str, str]]) -> None:
+        """Record a batch of confirmed "set to this value" writes in one statement."""
+        latest = dict(done)  # one row per key (a key listed twice: the last action)
+        if not latest:
+            return
+        stamp = now()
+        values = ", ".join(["(?, ?, ?, ?, 1, null, ?, ?, ?, null)"] * len(latest))
+        parameters: list[object] = []
+        for key, action in latest.items():
+            parameters += [kind, key, action, WRITTEN, stamp, stamp, self.run_id]
+        self.con.execute(
+            f"""
+            insert into {TABLE}
+                (kind, key, action, status, attempts, last_error, written_at, last_attempt_at, run_id, ixhaus_id)
+            values {values}
+            on conflict (kind, key) do update set
+                action = excluded.action,
+                status = excluded.status,
+                attempts = {TABLE}.attempts + 1,
+                last_error = null,
+                written_at = excluded.written_at,
+                last_attempt_at = excluded.last_attempt_at,
+                run_id = excluded.run_id
+            """,
+            parameters,
+        )
+        for key in latest:
+            self._status[(kind, key)] = WRITTEN
+
     def failed(self, kind: str, key: str, error: str, *, attempt: bool = False) -> None:
         self._upsert(kind, key, FAILED, error=error, attempt=attempt)

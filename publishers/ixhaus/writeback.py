@@ -25,8 +25,19 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import Connection, Engine, Table, create_engine, func, insert, or_, select, update
-from sqlalchemy import delete as sql_delete
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -50,6 +61,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "delivery_route": ("writeback_delivery_routes", "delivery_routes"),
 }
 STAGE = "writeback"
+#: rows per transaction for the idempotent "set to this value" writes
+BATCH_SIZE = 500
 #: how often a new id is tried when a concurrent writer took the same one
 ID_ATTEMPTS = 5
 PORTAL_STATE_COLUMNS = [c.name for c in ix.ticket_portal_state.columns if c.name != "updated_at"]
@@ -295,7 +308,56 @@ def _write_media(run: _Run, rows: list[dict[str, Any]]) -> None:
     )
 
 
-# ---------------------------------------------------------------- updates (C4, E3)
+# ---------------------------------------------------------------- "set to this value" (C4, E3, D1, D2)
+
+#: a statement per row: (the item's key, the statement) -> the action taken, or None if unchanged
+RowWrite = Callable[[Connection], str | None]
+
+
+def _write_batched(run: _Run, kind: str, items: list[tuple[str, RowWrite]]) -> None:
+    """Apply idempotent "set to this value" writes, `BATCH_SIZE` rows per transaction.
+
+    Repeating such a write is harmless (it only changes rows that differ), so a crash in
+    the middle loses nothing: the next run's models list what is still different. A batch
+    the database refuses is redone row by row, so one bad row fails alone.
+    """
+    for start in range(0, len(items), BATCH_SIZE):
+        chunk = items[start : start + BATCH_SIZE]
+        done: list[tuple[str, str]] = []
+        try:
+            with run.engine.begin() as conn:
+                for key, write in chunk:
+                    action = write(conn)
+                    if action:
+                        done.append((key, action))
+        except SQLAlchemyError:
+            done = []
+            for key, write in chunk:
+                try:
+                    with run.engine.begin() as conn:
+                        action = write(conn)
+                except SQLAlchemyError as exc:
+                    run.fail(kind, key, f"{kind} {key}: {_first_line(exc)}")
+                    continue
+                if action:
+                    done.append((key, action))
+        crash_point(f"{kind}.committed")  # committed in iX-Haus, not yet in the bookkeeping
+        run.book.written_many(kind, done)
+        for _, action in done:
+            run.count(kind, action)
+
+
+def _set_column_statements(table: Table, id_column: str, value_column: str) -> dict[bool, Any]:
+    """UPDATE … only where the value differs; built once, executed per row (cached compile)."""
+    column = table.c[value_column]
+    new_value: dict[str, Any] = {value_column: bindparam("_value"), "updated_at": bindparam("_now")}
+    key = table.c[id_column] == bindparam("_key")
+    return {
+        True: update(table).where(key, column.is_not(None)).values(new_value),  # set to null
+        False: update(table)
+        .where(key, or_(column.is_(None), column != bindparam("_value")))
+        .values(new_value),
+    }
 
 
 def _write_setting(
@@ -307,87 +369,80 @@ def _write_setting(
     value_column: str,
 ) -> None:
     """Set one column per row, only where it differs (so a repeat changes nothing)."""
-    for row in rows:
-        key = row[id_column]
-        value = row[value_column]
-        column = table.c[value_column]
-        differs = column.is_not(None) if value is None else or_(column.is_(None), column != value)
-        try:
-            with run.engine.begin() as conn:
-                result = conn.execute(
-                    update(table)
-                    .where(table.c[id_column] == key, differs)
-                    .values({value_column: value, "updated_at": run.now})
-                )
-        except SQLAlchemyError as exc:
-            run.fail(kind, str(key), f"{kind} {key}: {_first_line(exc)}")
-            continue
-        if result.rowcount:
-            crash_point(f"{kind}.committed")
-            run.book.written(kind, str(key), "updated", attempt=True)
-            run.count(kind, "updated")
+    statements = _set_column_statements(table, id_column, value_column)
 
+    def item(key: Any, value: Any) -> tuple[str, RowWrite]:
+        parameters = {"_key": key, "_value": value, "_now": run.now}
 
-# ---------------------------------------------------------------- portal state (D1, D2)
+        def write(conn: Connection) -> str | None:
+            result = conn.execute(statements[value is None], parameters)
+            return "updated" if result.rowcount else None
+
+        return str(key), write
+
+    _write_batched(run, kind, [item(row[id_column], row[value_column]) for row in rows])
 
 
 def _state_tuple(row: Any) -> tuple[Any, ...]:
     return tuple(_utc_naive(row[name]) for name in PORTAL_STATE_COLUMNS)
 
 
+_STATE = ix.ticket_portal_state
+_STATE_UPDATE = (
+    update(_STATE)
+    .where(_STATE.c.ticket_id == bindparam("_ticket_id"))
+    .values({name: bindparam(f"_{name}") for name in [*PORTAL_STATE_COLUMNS, "updated_at"]})
+)
+_STATE_DELETE = delete(_STATE).where(
+    _STATE.c.ticket_id == bindparam("_ticket_id"),
+    ~select(ix.tickets.c.ticket_id)
+    .where(ix.tickets.c.ticket_id == bindparam("_ticket_id"))
+    .exists(),
+)
+
+
+def _upsert_state(run: _Run, ticket_id: int, desired: tuple[Any, ...]) -> RowWrite:
+    values = {**dict(zip(PORTAL_STATE_COLUMNS, desired, strict=True)), "updated_at": run.now}
+    parameters = {f"_{name}": value for name, value in values.items()} | {"_ticket_id": ticket_id}
+
+    def write(conn: Connection) -> str | None:
+        if conn.execute(_STATE_UPDATE, parameters).rowcount:
+            return "updated"
+        conn.execute(insert(_STATE), values)
+        return "inserted"
+
+    return write
+
+
+def _delete_state(ticket_id: int) -> RowWrite:
+    def write(conn: Connection) -> str | None:
+        return (
+            "deleted" if conn.execute(_STATE_DELETE, {"_ticket_id": ticket_id}).rowcount else None
+        )
+
+    return write
+
+
 def _write_portal_state(run: _Run, rows: list[dict[str, Any]]) -> None:
+    """D1, D2: upsert the rows that differ; drop the state of tickets deleted in iX-Haus."""
     table = ix.ticket_portal_state
-    kind = "ticket_portal_state"
     with run.engine.connect() as conn:
         current = {
             int(row.ticket_id): _state_tuple(row._mapping)
             for row in conn.execute(select(*[table.c[name] for name in PORTAL_STATE_COLUMNS]))
         }
+        tickets = {int(row[0]) for row in conn.execute(select(ix.tickets.c.ticket_id))}
+    items: list[tuple[str, RowWrite]] = []
     wanted: set[int] = set()
     for row in rows:
         ticket_id = int(row["ticket_id"])
         wanted.add(ticket_id)
         desired = _state_tuple(row)
-        if current.get(ticket_id) == desired:
-            continue
-        values = {**dict(zip(PORTAL_STATE_COLUMNS, desired, strict=True)), "updated_at": run.now}
-        try:
-            with run.engine.begin() as conn:
-                result = conn.execute(
-                    update(table).where(table.c.ticket_id == ticket_id).values(values)
-                )
-                action = "updated"
-                if not result.rowcount:
-                    conn.execute(insert(table).values(values))
-                    action = "inserted"
-        except SQLAlchemyError as exc:
-            run.fail(
-                kind, str(ticket_id), f"portal state of ticket {ticket_id}: {_first_line(exc)}"
-            )
-            continue
-        crash_point(f"{kind}.committed")
-        run.book.written(kind, str(ticket_id), action, ticket_id, attempt=True)
-        run.count(kind, action)
-    # the state of a ticket deleted in iX-Haus goes with it
-    with run.engine.connect() as conn:
-        tickets = {int(row[0]) for row in conn.execute(select(ix.tickets.c.ticket_id))}
+        if current.get(ticket_id) != desired:
+            items.append((str(ticket_id), _upsert_state(run, ticket_id, desired)))
     for ticket_id in sorted(set(current) - wanted - tickets):
-        try:
-            with run.engine.begin() as conn:
-                gone = (
-                    ~select(ix.tickets.c.ticket_id)
-                    .where(ix.tickets.c.ticket_id == ticket_id)
-                    .exists()
-                )
-                result = conn.execute(sql_delete(table).where(table.c.ticket_id == ticket_id, gone))
-        except SQLAlchemyError as exc:
-            run.fail(
-                kind, str(ticket_id), f"portal state of ticket {ticket_id}: {_first_line(exc)}"
-            )
-            continue
-        if result.rowcount:
-            run.book.written(kind, str(ticket_id), "deleted", ticket_id, attempt=True)
-            run.count(kind, "deleted")
+        items.append((str(ticket_id), _delete_state(ticket_id)))
+    _write_batched(run, "ticket_portal_state", items)
 
 
 # ---------------------------------------------------------------- entry point

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, insert, update
 from portal_sync import ixhaus_schema as ix
 from portal_sync.errors import UserError
 from publishers.ixhaus import writeback
-from tests.writeback.conftest import TOKEN, WritebackSetup
+from tests.writeback.conftest import TOKEN, SetupFactory, WritebackSetup
 from tests.writeback.helpers import (
     PDF,
     PHOTO,
@@ -413,3 +413,24 @@ def test_an_open_connection_can_be_passed_in(setup: WritebackSetup) -> None:
             "select distinct run_id from portal_sync.writeback_items"
         ).fetchall() == [(5,)]
     assert counts["tickets.created"] == 2
+
+
+@pytest.mark.postgres
+def test_a_row_the_database_refuses_fails_alone_in_its_batch(make_setup: SetupFactory) -> None:
+    """Portal states are written in batches; a refused row is redone alone, the others land."""
+    setup = make_setup("postgres", True)
+    state = [
+        {"ticket_id": 7, "portal_status": "TRANSFERRED"},
+        {"ticket_id": 2**40, "portal_status": "TRANSFERRED"},  # out of INTEGER range
+    ]
+    put_rows(setup.warehouse, "writeback_ticket_portal_state", state)
+
+    counts = _run(setup)
+
+    assert (counts["ticket_portal_state.inserted"], counts["ticket_portal_state.failed"]) == (1, 1)
+    assert [
+        row["ticket_id"]
+        for row in ixhaus_rows(setup.ixhaus_url, "ticket_portal_state", "ticket_id")
+    ] == [7]
+    error = book_rows(setup.warehouse)[("ticket_portal_state", str(2**40))]["last_error"]
+    assert error.startswith(f"ticket_portal_state {2**40}: NumericValueOutOfRange")
