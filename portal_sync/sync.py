@@ -31,7 +31,7 @@ from portal_sync.warehouse import connect
 
 ACTIVE_SETTING = "Schnittstelle/Mieterportal/Aktiv"
 PLAN_MODEL = "plan_changes"
-#: Built after publishing (they read the publisher's outcomes), so left out of the first build.
+#: Rebuilt after publishing (they read the publisher's outcomes in `publish_items`).
 WRITEBACK_SELECTOR = "tag:writeback"
 EXIT_CHANGES = 2  # `plan`: there are changes
 EXIT_PARTIAL = 1  # `sync`: done, but some items failed or were held back
@@ -135,7 +135,7 @@ def build_plan(settings: Settings) -> Build:
 
     build_error: UserError | None = None
     try:
-        run_dbt(settings, ["build", "--exclude", WRITEBACK_SELECTOR])
+        run_dbt(settings, ["build"])
     except UserError as exc:
         build_error = exc
     target = dbt_target(settings)
@@ -159,7 +159,7 @@ def read_build_after(settings: Settings, args: list[str]) -> str:
     return str(outcome.statuses.get(PLAN_MODEL, "not built"))
 
 
-def _writeback(settings: Settings, run_id: int, client: Any) -> dict[str, int]:
+def _writeback(settings: Settings, run_id: int, client: Any, rebuild: bool) -> dict[str, int]:
     """=== WRITE-BACK HOOK (issue: write-back to iX-Haus) ===
 
     Builds the write-back models, then calls `publishers.ixhaus.writeback(...)` when that
@@ -171,7 +171,8 @@ def _writeback(settings: Settings, run_id: int, client: Any) -> dict[str, int]:
         return {}
     from portal_sync.dbt import run_dbt
 
-    run_dbt(settings, ["build", "-s", WRITEBACK_SELECTOR])
+    if rebuild:  # else the models of this run's first build are still current
+        run_dbt(settings, ["build", "-s", WRITEBACK_SELECTOR])
     with connect(settings.warehouse_path) as con:
         counts = writeback(settings, con, run_id, casavi_client=client)
     return {f"writeback.{key}": value for key, value in (counts or {}).items()}
@@ -298,7 +299,11 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
                 counts.update(report.counts())
         if not options.docuware_only:
             with _stage(console, "write-back"), CasaviClient.from_settings(settings) as client:
-                counts.update(_writeback(settings, run_id, client))
+                counts.update(
+                    _writeback(
+                        settings, run_id, client, rebuild=bool(report.outcomes or report.settled)
+                    )
+                )
         failed_items = len(report.failed)
         held_back = bool(prepared.blocked) or bool(build.problems)
         status = (

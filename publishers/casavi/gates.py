@@ -162,7 +162,8 @@ def read_build(target: Path) -> BuildResult:
             f"refusing to publish: no dbt results in {target} (the dbt build did not run)"
         )
     results = json.loads(results_path.read_text(encoding="utf-8")).get("results", [])
-    nodes = json.loads(manifest_path.read_text(encoding="utf-8")).get("nodes", {})
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
     gate = TestGate()
     plan_status: str | None = None
     others: list[str] = []
