@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SCALE ?= small
 SEED ?= 42
 
-.PHONY: help install test test-slow demo lint format typecheck bench clean sync plan
+.PHONY: help install test test-slow demo lint format typecheck bench clean sync plan docs
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,7 +38,12 @@ plan: $(STAMP) ## What the next sync would do, without doing it (exit 2 = change
 lint: $(STAMP) ## ruff + sqlfluff on the dbt models
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	@if ls dbt_project/models/*/*.sql >/dev/null 2>&1; then $(BIN)/sqlfluff lint dbt_project/models; fi
+	@if find dbt_project/models -name '*.sql' | grep -q .; then \
+		PORTAL_SYNC_WAREHOUSE=$$(mktemp -d)/lint.duckdb $(BIN)/sqlfluff lint dbt_project/models; fi
+
+DOCS_PORT ?= 8080
+docs: $(STAMP) ## Build and serve the dbt docs site (lineage) on DOCS_PORT (default 8080)
+	$(BIN)/python -m portal_sync.dbt docs --port $(DOCS_PORT)
 
 format: $(STAMP) ## Format the Python code
 	$(BIN)/ruff format .

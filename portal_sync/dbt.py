@@ -340,3 +340,40 @@ def delivery_routes(settings: Settings, templates: str, persons: str | None = No
         template = str(template_rows[0]["hint_template_de"])
         hint = template.replace("{template_ids}", ", ".join(map(str, excluded)))
     return RouteReport(routes=routes, hint=hint, excluded_templates=excluded)
+
+
+def docs(settings: Settings, port: int = 8080, serve: bool = True) -> Path:
+    """D5: generate the dbt docs site for the warehouse of `settings` and serve it.
+
+    Returns the folder of the generated site (`index.html`, `catalog.json`, ...).
+    """
+    run_dbt(settings, ["docs", "generate"])
+    target = settings.warehouse_path.resolve().parent / "dbt" / "target"
+    if serve:
+        run_dbt(settings, ["docs", "serve", "--port", str(port), "--no-browser"])
+    return target
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """`python -m portal_sync.dbt docs [--port N] [--no-serve]` (used by `make docs`)."""
+    import argparse
+
+    from portal_sync.settings import SettingsError, load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m portal_sync.dbt")
+    parser.add_argument("command", choices=["docs"])
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--no-serve", action="store_true")
+    parser.add_argument("--config", default=None)
+    options = parser.parse_args(argv)
+    try:
+        target = docs(load_settings(options.config), options.port, serve=not options.no_serve)
+    except (UserError, SettingsError) as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"dbt docs site: {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

@@ -108,7 +108,7 @@ reasoned as (
             when is_excluded_by_filter then 'DOCUMENT_EXCLUDED_BY_DOCUWARE_FILTER'
             when not is_type_released then 'DOCUMENT_TYPE_NOT_RELEASED'
             {% if not var('owner_documents') -%}
-            when recipient_type_clean = 'O' then 'DOCUMENT_RECIPIENT_TYPE_NOT_ENABLED'
+                when recipient_type_clean = 'O' then 'DOCUMENT_RECIPIENT_TYPE_NOT_ENABLED'
             {% endif -%}
             when not is_recipient_known then 'DOCUMENT_RECIPIENT_UNKNOWN'
             when not is_recipient_synced then 'DOCUMENT_RECIPIENT_NOT_SYNCED'

@@ -113,7 +113,7 @@ reasoned as (
         *,
         case
             {% if var('docuware_enabled') -%}
-            when true then 'DOCUMENT_NOT_FROM_DOCUWARE'
+                when true then 'DOCUMENT_NOT_FROM_DOCUWARE'
             {% endif -%}
             when is_serial_letter then 'DOCUMENT_IS_SERIAL_LETTER'
             when not is_type_released then 'DOCUMENT_TYPE_NOT_RELEASED'

@@ -34,11 +34,11 @@ from_ixhaus as (
         unit_casavi_id as "unitId",
         case
             when recipient_kind = 'person' then [person_casavi_id]
-            else cast([] as varchar [])
+            else cast([] as varchar[])
         end as "contactIds",
         case
             when recipient_kind = 'object' then ['CARETAKER', 'OWNER', 'RENTER']
-            else cast([] as varchar [])
+            else cast([] as varchar[])
         end as audiences,
         'ixhaus_document' as file_source,
         cast(document_id as varchar) as file_key,
@@ -60,12 +60,12 @@ from_docuware as (
         cast(null as varchar) as "unitId",
         case
             when recipient_kind = 'person' then [person_casavi_id]
-            else cast([] as varchar [])
+            else cast([] as varchar[])
         end as "contactIds",
         case
             when recipient_kind = 'object' then ['CARETAKER', 'OWNER', 'RENTER']
             when recipient_kind = 'object_owners' then ['OWNER']
-            else cast([] as varchar [])
+            else cast([] as varchar[])
         end as audiences,
         'docuware' as file_source,
         cast(docuware_document_id as varchar) as file_key,
@@ -86,7 +86,7 @@ from_letters as (
         cast(null as varchar) as "propertyId",
         cast(null as varchar) as "unitId",
         [person_casavi_id] as "contactIds",
-        cast([] as varchar []) as audiences,
+        cast([] as varchar[]) as audiences,
         'ixhaus_document' as file_source,
         cast(document_id as varchar) as file_key,
         file_name,

@@ -56,7 +56,7 @@ final as (
             cast([] as struct(
                 "type" varchar, "propertyId" varchar, "unitId" varchar,
                 "startDate" date, "endDate" date
-            ) [])
+            )[])
         ) as contracts
     from persons
     left join contracts on persons.person_id = contracts.person_id

@@ -25,8 +25,8 @@ caretakers as (
     select
         roles.object_id,
         list(
-            distinct {'contactId': persons.casavi_id, 'roleName': 'Hausmeister'}
-            order by {'contactId': persons.casavi_id, 'roleName': 'Hausmeister'}
+            distinct { 'contactId': persons.casavi_id, 'roleName': 'Hausmeister' }
+            order by { 'contactId': persons.casavi_id, 'roleName': 'Hausmeister' }
         ) as responsibilities
     from roles
     inner join persons on roles.person_id = persons.person_id
@@ -51,7 +51,7 @@ final as (
         objects.country,
         coalesce(
             caretakers.responsibilities,
-            cast([] as struct("contactId" varchar, "roleName" varchar) [])
+            cast([] as struct("contactId" varchar, "roleName" varchar)[])
         ) as responsibilities
     from objects
     left join caretakers on objects.object_id = caretakers.object_id
