@@ -22,6 +22,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -45,35 +46,44 @@ print(json.dumps({"seconds": seconds, "maxrss_kb": resource.getrusage(resource.R
 
 
 def seed_casavi(ixhaus: Path, state: Path) -> int:
-    """A populated portal: one property / unit / contact per object / unit / person."""
+    """A populated portal: one property / unit / contact per object / unit / person.
+
+    Their `modifiedAt` are spread over the past (20 ms apart), as after many earlier syncs.
+    """
     from emulators.casavi.store import Store
 
     source = sqlite3.connect(ixhaus)
     store = Store(state)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    ms = int(datetime.now(UTC).timestamp() * 1000)
-    common = {"createdAt": stamp, "modifiedAt": stamp, "managedExternally": True, "source": "ERP"}
+    start = int(datetime.now(UTC).timestamp() * 1000) - 10_000_000
     count = 0
+
+    def save(collection: str, body: dict[str, Any]) -> None:
+        nonlocal count
+        count += 1
+        ms = start + 20 * count
+        moment = datetime.fromtimestamp(ms / 1000, UTC)
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        meta = {"internalId": store.next_internal_id(), "createdAt": text, "modifiedAt": text,
+                "managedExternally": True, "source": "ERP"}  # fmt: skip
+        store.save(collection, {**body, **meta}, ms)
+
     store.conn.execute("BEGIN")
-    for (number, name, street, postal, city) in source.execute(
+    for number, name, street, postal, city in source.execute(
         "select object_number, name, street, postal_code, city from objects"
     ):
-        store.save("properties", {"id": f"O-{number}", "internalId": store.next_internal_id(), **common,
-                                  "name": name, "number": number, "street": street, "postalCode": postal,
-                                  "city": city, "country": "DE", "responsibilities": []}, ms)  # fmt: skip
-        count += 1
-    for (unit_id, number, object_number) in source.execute(
+        save("properties", {"id": f"O-{number}", "name": name, "number": number, "street": street,
+                            "postalCode": postal, "city": city, "country": "DE", "responsibilities": []})  # fmt: skip
+    for unit_id, number, object_number in source.execute(
         "select u.unit_id, u.unit_number, o.object_number from units u join objects o using (object_id)"
     ):
-        store.save("units", {"id": f"U-{unit_id}", "internalId": store.next_internal_id(), **common,
-                             "propertyId": f"O-{object_number}", "number": number, "name": number,
-                             "floor": None}, ms)  # fmt: skip
-        count += 1
-    for (person_id, first, last, email) in source.execute("select person_id, first_name, last_name, email from persons"):
-        store.save("contacts", {"id": f"P-{person_id}", "internalId": store.next_internal_id(), **common,
-                                "firstName": first, "lastName": last, "email": email, "contracts": [],
-                                "isRegistered": False, "isInvited": False, "preferredWayOfContact": None}, ms)  # fmt: skip
-        count += 1
+        save("units", {"id": f"U-{unit_id}", "propertyId": f"O-{object_number}", "number": number,
+                       "name": number, "floor": None})  # fmt: skip
+    for person_id, first, last, email in source.execute(
+        "select person_id, first_name, last_name, email from persons"
+    ):
+        save("contacts", {"id": f"P-{person_id}", "firstName": first, "lastName": last, "email": email,
+                          "contracts": [], "isRegistered": False, "isInvited": False,
+                          "preferredWayOfContact": None})  # fmt: skip
     store.conn.execute("COMMIT")
     store.conn.close()
     source.close()
@@ -100,7 +110,9 @@ def report(label: str, runs: list[dict[str, float]]) -> None:
     seconds = statistics.median(run["seconds"] for run in runs)
     rows = statistics.median(run["rows"] for run in runs)
     peak = max(run["maxrss_kb"] for run in runs) / 1024
-    print(f"  {label:<28} {seconds:7.2f} s   {rows:>10,.0f} rows   {rows / seconds:>10,.0f} rows/s   peak {peak:6.0f} MB")
+    print(
+        f"  {label:<28} {seconds:7.2f} s   {rows:>10,.0f} rows   {rows / seconds:>10,.0f} rows/s   peak {peak:6.0f} MB"
+    )
 
 
 def bench(scale: str) -> None:
@@ -121,7 +133,9 @@ def bench(scale: str) -> None:
                 f'[casavi]\nurl = "{casavi.url}"\n[docuware]\nurl = "{docuware.url}"\n',
                 encoding="utf-8",
             )
-            print(f"{scale} world (casavi seeded with {seeded:,} resources), {RUNS} runs each, medians:")
+            print(
+                f"{scale} world (casavi seeded with {seeded:,} resources), {RUNS} runs each, medians:"
+            )
             measure(config)  # first load (creates the warehouse)
             report("full ingest (--full)", [measure(config, "--full") for _ in range(RUNS)])
             report("no-change incremental", [measure(config) for _ in range(RUNS)])

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 #: dlt runtime settings the ingest needs; set right before the first pipeline is made.
 DLT_RUNTIME_ENV = {
     "RUNTIME__DLTHUB_TELEMETRY": "false",
-    "RUNTIME__LOG_LEVEL": "WARNING",
+    "RUNTIME__LOG_LEVEL": "ERROR",
     # a failed load job fails the run at once instead of being retried forever
     "LOAD__RAISE_ON_FAILED_JOBS": "true",
     "LOAD__WORKERS": "2",

@@ -265,7 +265,7 @@ class _Context:
         pipeline = common.make_pipeline(name, dataset, self.con, self.warehouse)
         common.discard_pending(pipeline)
         try:
-            pipeline.run(source)
+            pipeline.run(source, loader_file_format="parquet")
         except Exception:
             with contextlib.suppress(Exception):  # the original error matters more
                 common.discard_pending(pipeline)
@@ -302,8 +302,10 @@ class _Context:
         own = ixhaus.docuware_credentials(self.engine, self.settings.ixhaus.technical_user)
         if own is not None:
             return own
-        username = secret("DOCUWARE_USERNAME")
-        password = secret("DOCUWARE_PASSWORD")
+        # the local emulator only: demo/demo when nothing is set (README, Settings)
+        fallback = "demo" if casavi.is_loopback(self.settings.docuware.url) else None
+        username = secret("DOCUWARE_USERNAME", fallback)
+        password = secret("DOCUWARE_PASSWORD", fallback)
         if not username or not password:
             raise UserError(
                 f"DocuWare: no credentials: the technical user {self.settings.ixhaus.technical_user} has no "

@@ -20,7 +20,7 @@ import ipaddress
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -172,9 +172,13 @@ def column_hints(collection: str, merge: bool = True) -> dict[str, dict[str, Any
         if kind == "timestamp":
             hint["timezone"] = False
         hints[name] = hint
-    hints["deleted"] = {"name": "deleted", "data_type": "bool", "nullable": True}
-    if merge:
-        hints["deleted"]["hard_delete"] = True
+    # set either way: a replace must not inherit the merge's hint from the stored schema
+    hints["deleted"] = {
+        "name": "deleted",
+        "data_type": "bool",
+        "nullable": True,
+        "hard_delete": merge,
+    }
     return hints
 
 
@@ -341,7 +345,7 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
         )
         def resource() -> Iterator[Any]:
             # an empty collection still gets its (typed) table
-            yield items if items else dlt.mark.materialize_table_schema()
+            yield to_arrow(collection, items) if items else dlt.mark.materialize_table_schema()
 
         return resource
 
@@ -350,6 +354,44 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
         return [make(collection) for collection in COLLECTIONS]
 
     return casavi()
+
+
+def _arrow_type(kind: str) -> Any:
+    import pyarrow as pa
+
+    types = {
+        "text": pa.string(),
+        "json": pa.string(),  # JSON text; loaded into a JSON column
+        "bigint": pa.int64(),
+        "bool": pa.bool_(),
+        "timestamp": pa.timestamp("us"),
+        "date": pa.date32(),
+    }
+    return types[kind]
+
+
+def to_arrow(collection: str, items: list[dict[str, Any]]) -> Any:
+    """The items of a collection as one arrow table (typed; much faster than dlt's JSON path).
+
+    Fields the contract does not know are kept as text columns.
+    """
+    import pyarrow as pa
+
+    fields = {**COMMON_FIELDS, **COLLECTIONS[collection], "deleted": "bool"}
+    extra = sorted({key for item in items for key in item} - set(fields))
+    arrays: dict[str, Any] = {}
+    for api_name, kind in [*fields.items(), *((name, "text") for name in extra)]:
+        values = [item.get(api_name) for item in items]
+        if kind == "json" or (kind == "text" and any(isinstance(v, dict | list) for v in values)):
+            values = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values]
+        elif kind == "timestamp":
+            values = [parse_ts(v) for v in values]
+        elif kind == "date":
+            values = [date.fromisoformat(str(v)[:10]) if v else None for v in values]
+        elif kind == "text":
+            values = [None if v is None else str(v) for v in values]
+        arrays[snake(api_name)] = pa.array(values, type=_arrow_type(kind))
+    return pa.table(arrays)
 
 
 # --- snapshot bookkeeping (portal_sync.casavi_snapshots) ---------------------------------

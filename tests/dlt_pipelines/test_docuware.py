@@ -179,3 +179,21 @@ def test_docuware_is_skipped_when_disabled_or_with_no_docuware(
     enabled = settings_for(tmp_path, ixhaus_url=world_copy.ixhaus_url)
     report = ingest_unlocked(enabled, no_docuware=True, sources=DOCUWARE)
     assert report.results == [] and "--no-docuware" in report.skipped[0]
+
+
+def test_without_any_docuware_credentials_the_run_names_what_is_missing(
+    world_copy: DemoWorld, tmp_path: Path, no_secrets: None
+) -> None:
+    IxhausDb("sqlite", world_copy.ixhaus_url).execute(
+        "update users set docuware_username = null, docuware_password = null"
+    )
+    settings = settings_for(
+        tmp_path,
+        ixhaus_url=world_copy.ixhaus_url,
+        docuware_url="https://dms.example.invalid/DocuWare/Platform",
+    )
+
+    with pytest.raises(
+        UserError, match="no credentials: the technical user PORTAL has no DocuWare login"
+    ):
+        ingest_unlocked(settings, sources=DOCUWARE)
