@@ -71,7 +71,7 @@ def sync(folder: Path) -> tuple[float, str]:
         [CLI, "sync"], cwd=folder, env=env, capture_output=True, text=True, check=False
     )
     seconds = time.perf_counter() - started
-    if result.returncode not in (0, 1):
+    if result.returncode != 0:
         raise SystemExit(f"sync failed ({result.returncode}): {result.stderr.strip()[-500:]}")
     return seconds, result.stdout
 
