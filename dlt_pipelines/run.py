@@ -234,6 +234,9 @@ class _Context:
         }
         dataset, runner = runners[source]
         is_full = full or self._full_due(dataset)
+        if source == "casavi":
+            casavi.ensure(self.con)
+            is_full = is_full or casavi.last_complete_cursors(self.con) is None
         started = time.perf_counter()
         rows = runner(is_full)
         seconds = time.perf_counter() - started
@@ -315,7 +318,6 @@ class _Context:
 
     def _casavi(self, full: bool) -> dict[str, int]:
         settings = self.settings.casavi
-        casavi.ensure(self.con)
         cursors = casavi.last_complete_cursors(self.con)
         is_full = full or cursors is None
         snapshot_id = casavi.start_snapshot(self.con, self.run_id, is_full)

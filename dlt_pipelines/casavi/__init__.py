@@ -163,7 +163,7 @@ def snake(name: str) -> str:
     return NamingConvention().normalize_identifier(name)
 
 
-def column_hints(collection: str, merge: bool = True) -> dict[str, dict[str, Any]]:
+def column_hints(collection: str, merge: bool = True) -> Any:  # dlt TTableSchemaColumns
     """dlt column hints for a collection's table; `deleted` marks tombstones (hard delete on merge)."""
     hints: dict[str, dict[str, Any]] = {}
     for api_name, kind in {**COMMON_FIELDS, **COLLECTIONS[collection]}.items():
@@ -332,7 +332,7 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
     """The dlt source over a snapshot read completely beforehand."""
     import dlt
 
-    disposition = "replace" if snapshot.is_full else "merge"
+    disposition: Any = "replace" if snapshot.is_full else "merge"
 
     def make(collection: str) -> Any:
         items = snapshot.items[collection]

@@ -58,7 +58,7 @@ CATALOGUE_COLUMNS: dict[str, str] = {
 _FIELD_TYPES = {"Int": "bigint", "Decimal": "double", "Date": "date", "DateTime": "timestamp"}
 
 
-def hints(columns: dict[str, str]) -> dict[str, dict[str, Any]]:
+def hints(columns: dict[str, str]) -> Any:  # dlt TTableSchemaColumns
     """dlt column hints; timestamps are naive UTC."""
     result: dict[str, dict[str, Any]] = {}
     for name, kind in columns.items():
@@ -143,7 +143,7 @@ def document_row(doc: dict[str, Any]) -> dict[str, Any]:
 
 def extra_field_hints(
     doc_rows: list[dict[str, Any]], docs: list[dict[str, Any]]
-) -> dict[str, dict[str, Any]]:
+) -> Any:  # dlt TTableSchemaColumns
     """Hints for index fields beyond the known ones, typed by their `ItemElementName`."""
     extra: dict[str, str] = {}
     for doc in docs:

@@ -53,7 +53,7 @@ def contract_columns(table_name: str) -> list[sa.Column[Any]]:
     return [col for col in ixhaus_schema.metadata.tables[table_name].columns if col.name != blob]
 
 
-def column_hints(table_name: str) -> dict[str, dict[str, Any]]:
+def column_hints(table_name: str) -> Any:  # dlt TTableSchemaColumns
     """dlt column hints of a raw table, derived from the contract types (the one place).
 
     Timestamps are naive UTC (`timestamp` without time zone), as in iX-Haus.
@@ -119,7 +119,7 @@ def open_engine(url: str) -> Engine:
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         raise UserError(
-            f"iX-Haus database {safe_url(url)}: cannot connect: {_message(exc.orig)}"
+            f"iX-Haus database {safe_url(url)}: cannot connect: {_message(exc.orig or exc)}"
         ) from None
     return engine
 
@@ -159,8 +159,8 @@ def ixhaus_source(engine: Engine, *, full: bool) -> Any:
     def ixhaus() -> Iterator[Any]:
         metadata = sa.MetaData()
         for name in ixhaus_schema.READ_TABLES:
-            incremental = None
-            disposition = "replace"
+            incremental: Any = None
+            disposition: Any = "replace"
             if has_cursor(name):
                 incremental = dlt.sources.incremental(CURSOR, on_cursor_value_missing="include")
                 disposition = "replace" if full else "merge"
