@@ -84,7 +84,8 @@ def interface_active(settings: Settings) -> bool:
             ).scalar_one_or_none()
     except sa.exc.SQLAlchemyError as exc:
         where = sa.engine.make_url(settings.ixhaus_url).render_as_string(hide_password=True)
-        first = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+        cause = getattr(exc, "orig", None) or exc
+        first = (str(cause).splitlines() or [type(cause).__name__])[0]
         raise UserError(f"iX-Haus database {where} cannot be read: {first}") from None
     finally:
         engine.dispose()

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import IO, Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -262,7 +262,7 @@ class CasaviClient:
         collection: str,
         resource_id: str,
         payload: dict[str, Any],
-        file: BinaryIO,
+        file: IO[bytes],
         file_name: str,
         content_type: str,
     ) -> Result:
@@ -293,10 +293,12 @@ class CasaviClient:
         response, error = self._send(
             "GET", resource_path("ticket-attachments", attachment_id) + "/content", dict
         )
-        if response is None or not 200 <= response.status_code < 300:
+        if response is None:
+            raise CasaviError(f"ticket-attachments/{attachment_id}/content: {error}")
+        if not 200 <= response.status_code < 300:
             raise CasaviError(
                 f"ticket-attachments/{attachment_id}/content: {error or _error_text(response)}"
-            )  # type: ignore[arg-type]
+            )
         return response.content
 
     def _write(self, method: str, path: str, request_args: Callable[[], dict[str, Any]]) -> Result:

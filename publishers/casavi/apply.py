@@ -206,8 +206,8 @@ def apply_plan(
             failed_ids.pop(change.resource_id, None)
         for group in Plan(conflicts).upserts():
             run_group(group, report=False)
-    for group in plan.deletes():
-        run_group(group)
+    for deletes in plan.deletes():
+        run_group(deletes)
 
     final = []
     for change in plan:
