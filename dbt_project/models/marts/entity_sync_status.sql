@@ -1,3 +1,4 @@
+{{ config(materialized='view') }}
 -- D3: every entity the rules look at, synced or not, with its reason code and the German
 -- and English text of the reason. `why_not_synced` is the not-synced part of it;
 -- `portal-sync why <kind> <id>` reads this model. One line per entity below: adding an
@@ -19,6 +20,7 @@
     {'kind': 'portal_ticket', 'model': 'int_portal_tickets_returned', 'id': 'portal_ticket_id', 'label': 'title'},
 ] %}
 
+-- A view: `why` looks up single entities; materialising millions of rows per run costs more.
 with
 
 reason_codes as (

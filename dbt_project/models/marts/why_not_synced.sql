@@ -1,6 +1,8 @@
+{{ config(materialized='view') }}
 -- D3: every object, unit, person, document, ticket, note, media file and portal ticket
 -- that is not synced, with its reason. "Why is person 4711 not in the portal?":
 --   select * from marts.why_not_synced where entity_kind = 'person' and entity_id = '4711'
+-- A view over entity_sync_status (cheap to build, filtered when queried).
 with
 
 status as (
