@@ -130,12 +130,17 @@ def _failures(result: Any) -> list[str]:
 
 
 def run_dbt(
-    settings: Settings, args: list[str], environ: dict[str, str] | None = None
+    settings: Settings,
+    args: list[str],
+    environ: dict[str, str] | None = None,
+    unit_tests: bool = False,
 ) -> DbtOutcome:
     """Run `dbt <args>` on the warehouse of `settings` with the settings as vars.
 
     Target and log folders live beside the warehouse file (`<warehouse dir>/dbt/`), so
-    runs on different warehouses never share state.
+    runs on different warehouses never share state. A `build` skips the `unit_tests:`
+    (they check the SQL rules on fixed rows: development and CI, not every sync) unless
+    `unit_tests` is set or the args choose resource types themselves.
 
     Raises:
         UserError: naming the failing model/test (first few), or dbt's own error.
@@ -146,6 +151,9 @@ def run_dbt(
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     work = warehouse.parent / "dbt"
     command = list(args)
+    chooses_types = any(arg in {"--resource-type", "--exclude-resource-type"} for arg in args)
+    if args[:1] == ["build"] and not unit_tests and not chooses_types:
+        command += ["--exclude-resource-type", "unit_test"]
     command += [
         "--project-dir",
         str(PROJECT_DIR),
@@ -196,9 +204,7 @@ def build(
     args = ["build"]
     if select:
         args += ["--select", *select]
-    if not unit_tests:
-        args += ["--exclude-resource-type", "unit_test"]
-    return run_dbt(settings, args, environ)
+    return run_dbt(settings, args, environ, unit_tests=unit_tests)
 
 
 # --- reading the built models (read-only; the CLI's `why` and `delivery-route`) ---------
