@@ -29,7 +29,9 @@ def _rows(path: Path, sql: str, params: list[Any] | None = None) -> list[tuple[A
 def test_build_with_unit_tests_is_green_on_the_demo_world(built_warehouse: BuiltWarehouse) -> None:
     statuses = built_warehouse.statuses
     failed = {
-        name: status for name, status in statuses.items() if status not in {"success", "pass", "no-op"}
+        name: status
+        for name, status in statuses.items()
+        if status not in {"success", "pass", "no-op"}
     }
     assert failed == {}
     # the rules' unit tests ran as part of the build
