@@ -85,17 +85,14 @@ def kill_then_rerun(setup: WritebackSetup, point: str) -> dict[str, int]:
 
 POINTS = [
     "ticket.inserted",  # inserted, not committed
-    "ticket.committed",  # committed in iX-Haus, not in the bookkeeping
-    "ticket.committed:2",
+    "ticket.committed:2",  # committed in iX-Haus, not in the bookkeeping
     "ticket.booked",  # after the bookkeeping
     "note.inserted:2",
     "note.committed:3",
-    "note.booked:4",
     "media.fetched",  # downloaded, nothing written
     "media.inserted",
     "media.committed:2",
     "contact_preference.committed",
-    "delivery_route.committed",
     "ticket_portal_state.committed",
 ]
 
