@@ -1,0 +1,1 @@
+"""Apply: the casavi publisher (plan -> apply) and the iX-Haus write-back."""
