@@ -344,8 +344,9 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
             columns=column_hints(collection, merge=not snapshot.is_full),
         )
         def resource() -> Iterator[Any]:
-            # an empty collection still gets its (typed) table
-            yield to_arrow(collection, items) if items else dlt.mark.materialize_table_schema()
+            # always arrow, also when empty: the table gets the same columns as later loads
+            # (an empty collection must not create dlt's `_dlt_load_id NOT NULL` column)
+            yield to_arrow(collection, items)
 
         return resource
 

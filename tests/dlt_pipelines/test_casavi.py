@@ -202,3 +202,19 @@ def test_credentials_default_to_demo_only_for_a_loopback_casavi(no_secrets: None
     assert casavi.credentials("http://localhost:8700") == ("demo", "demo")
     with pytest.raises(UserError, match="CASAVI_KEY and CASAVI_SECRET must be set"):
         casavi.credentials("https://api.mycasavi.com")
+
+
+def test_a_collection_empty_at_first_loads_when_it_gets_items(
+    casavi_emulator: Any, tmp_path: Path, no_secrets: None
+) -> None:
+    settings = _settings(casavi_emulator, tmp_path)
+    with casavi_emulator.client() as client:
+        _put(client, "properties", "O-1001", _property("Haus am See"))
+        ingest_unlocked(settings, sources=CASAVI)  # trades is empty: table created from arrow
+        _put(client, "trades", "TR-1", {"name": "Sanitär", "audiences": ["RENTER"]})
+
+        ingest_unlocked(settings, sources=CASAVI)
+
+    assert query(settings, "select id, name from raw_casavi.trades") == [("TR-1", "Sanitär")]
+    snapshot = _latest(settings)
+    assert snapshot is not None and snapshot["status"] == "complete"
