@@ -82,6 +82,9 @@ class TokenBucket:
 
     `acquire()` reserves the next send slot and sleeps until it comes; `capacity` is the
     burst allowed after an idle period. `pause()` holds every worker back (429 `Retry-After`).
+    After a 429, `slow_down()` lowers the rate by 10 % (not below a quarter of the
+    configured one) and every confirmed request wins a little of it back, so the client
+    settles just below the portal's own limit instead of running into it again and again.
     """
 
     def __init__(
@@ -93,8 +96,9 @@ class TokenBucket:
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
-        self._interval = 1.0 / rate
-        self._burst = max(capacity - 1.0, 0.0) * self._interval
+        self.max_rate = rate
+        self.rate = rate
+        self._capacity = capacity
         self._clock = clock
         self._sleep = sleep
         self._next = clock()
@@ -102,9 +106,10 @@ class TokenBucket:
 
     def acquire(self) -> None:
         with self._lock:
+            interval = 1.0 / self.rate
             now = self._clock()
-            slot = max(self._next, now - self._burst)
-            self._next = slot + self._interval
+            slot = max(self._next, now - max(self._capacity - 1.0, 0.0) * interval)
+            self._next = slot + interval
         wait = slot - now
         if wait > 0:
             self._sleep(wait)
@@ -112,6 +117,14 @@ class TokenBucket:
     def pause(self, seconds: float) -> None:
         with self._lock:
             self._next = max(self._next, self._clock() + seconds)
+
+    def slow_down(self) -> None:
+        with self._lock:
+            self.rate = max(self.rate * 0.9, self.max_rate / 4)
+
+    def speed_up(self) -> None:
+        with self._lock:
+            self.rate = min(self.max_rate, self.rate + self.max_rate / 2000)
 
 
 class CasaviError(Exception):
@@ -340,9 +353,13 @@ class CasaviClient:
                 if attempt >= self.retry.max_retries:
                     return response, f"{_error_text(response)} after {attempt + 1} attempts"
                 delay = _retry_after(response)
-                if status == 429 and delay is not None:
-                    self.bucket.pause(delay)
+                if status == 429:
+                    self.bucket.slow_down()
+                    if delay is not None:
+                        self.bucket.pause(delay)
                 time.sleep(delay if delay is not None else self.retry.backoff(attempt))
                 attempt += 1
                 continue
+            if status < 400:
+                self.bucket.speed_up()
             return response, None

@@ -159,3 +159,16 @@ def test_token_bucket_pause_holds_every_worker() -> None:
     bucket.pause(2.0)
     bucket.acquire()
     assert clock.now == pytest.approx(102.0)
+
+
+def test_token_bucket_slows_down_after_429_and_recovers() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(50, clock=clock, sleep=clock.sleep)
+    bucket.slow_down()
+    assert bucket.rate == pytest.approx(45)
+    for _ in range(20):
+        bucket.slow_down()
+    assert bucket.rate == pytest.approx(12.5)  # never below a quarter
+    for _ in range(100_000):
+        bucket.speed_up()
+    assert bucket.rate == pytest.approx(50)  # never above the configured rate
