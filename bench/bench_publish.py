@@ -6,7 +6,8 @@
 2. No-change `portal-sync sync` wall time (median of 3) on small and medium (targets
    < 15 s and < 30 s), right after a sync that published everything.
 
-Runs the real CLI in subprocesses, in a temp folder. `BENCH_SCALES=small` limits the run.
+Runs the real CLI in subprocesses, in a temp folder. `BENCH_SCALES=small` limits the run;
+`BENCH_THROTTLE=small,medium` chooses the scales published against the throttled emulator.
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         root = Path(tmp)
         for scale in scales:
-            throttle = scale == "medium"
+            throttle = scale in os.environ.get("BENCH_THROTTLE", "medium").split(",")
             folder, processes, _ = world(scale, root, throttle)
             try:
                 seconds, out = sync(folder)
