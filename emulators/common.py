@@ -32,12 +32,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route, Router
 from starlette.types import Message, Receive, Scope, Send
 
+from portal_sync import clock
+
 log = logging.getLogger("emulators")
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_FILE_ENV = "PORTAL_SYNC_EMULATOR_MAX_FILE_BYTES"
-TODAY_ENV = "PORTAL_SYNC_TODAY"
 LOST = "response lost on purpose (fault rule lose_response)"
 
 META_SCHEMA = """
@@ -125,11 +126,10 @@ class Clock:
 
     @staticmethod
     def _default_offset() -> int:
-        raw = os.environ.get(TODAY_ENV, "").strip()
-        if not raw:
+        if not clock.is_overridden():
             return 0
         real = datetime.now(BERLIN)
-        wanted = datetime.combine(date.fromisoformat(raw), real.timetz())
+        wanted = datetime.combine(clock.today(), real.timetz())
         return dt_to_ms(wanted) - dt_to_ms(real)
 
     def now_ms(self) -> int:

@@ -13,34 +13,16 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from portal_sync.clock import today
 from portal_sync.errors import UserError
 from portal_sync.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-TODAY_ENV = "PORTAL_SYNC_TODAY"
 WAREHOUSE_ENV = "PORTAL_SYNC_WAREHOUSE"
 TIMEZONE = "Europe/Berlin"
-
-
-def today(environ: dict[str, str] | None = None) -> date:
-    """`PORTAL_SYNC_TODAY` (YYYY-MM-DD) or the current date in Europe/Berlin.
-
-    Raises:
-        UserError: when `PORTAL_SYNC_TODAY` is not a date.
-    """
-    env = os.environ if environ is None else environ
-    raw = env.get(TODAY_ENV, "").strip()
-    if raw:
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise UserError(f"{TODAY_ENV}={raw!r} is not a date (expected YYYY-MM-DD)") from None
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def dbt_vars(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, Any]:

@@ -17,12 +17,9 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from portal_sync import ixhaus_schema
-from portal_sync.demo.world import (
-    TODAY_ENV,
-    demo_today,
-    generate,
-    previous_business_year_start,
-)
+from portal_sync.clock import TODAY_ENV
+from portal_sync.clock import today as demo_today
+from portal_sync.demo.world import generate, previous_business_year_start
 from portal_sync.errors import UserError
 from portal_sync.settings import load_settings
 from tests.fixtures.world import DemoWorld

@@ -21,22 +21,21 @@ import random
 import sqlite3
 import time
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine
 
+from portal_sync import clock
 from portal_sync import ixhaus_schema as schema
 from portal_sync.demo import catalogues as cat
 from portal_sync.demo import files, words
 from portal_sync.demo.people import Address, German, PersonData
 from portal_sync.errors import UserError
 
-TODAY_ENV = "PORTAL_SYNC_TODAY"
 #: partner_id = PARTNER_OFFSET + person_id for persons migrated into partner management;
 #: far above every person id, so mixing up the two ids finds nobody.
 PARTNER_OFFSET = 500_000
@@ -75,18 +74,6 @@ CURATED_OBJECTS: tuple[tuple[str, int | None, bool], ...] = (
     ("3001", None, False),
     ("3002", None, False),
 )
-
-
-def demo_today(environ: Mapping[str, str] | None = None) -> date:
-    """`PORTAL_SYNC_TODAY` (YYYY-MM-DD) if set, else the current date in Europe/Berlin."""
-    env = os.environ if environ is None else environ
-    value = env.get(TODAY_ENV, "").strip()
-    if value:
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise UserError(f"{TODAY_ENV}={value!r} is not a date (expected YYYY-MM-DD)") from None
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
 
 
 def previous_business_year_start(today: date, start_month: int = 1) -> date:
@@ -1103,7 +1090,7 @@ def generate(
     spec = SCALES.get(scale)
     if spec is None:
         raise UserError(f"unknown demo scale {scale!r} (choose small, medium or large)")
-    today = today or demo_today()
+    today = today or clock.today()
     out = Path(out)
     started = time.perf_counter()
     world = write_ixhaus(spec, seed, today, out)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from portal_sync.dbt import PROJECT_DIR, dbt_vars, today
+from portal_sync.clock import today
+from portal_sync.dbt import PROJECT_DIR, dbt_vars
 from portal_sync.errors import UserError
 from portal_sync.settings import Settings, load_settings
 
