@@ -8,7 +8,7 @@ cause end as one readable line and a non-zero exit code.
 from __future__ import annotations
 
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,7 +34,9 @@ err_console = Console(stderr=True, highlight=False)
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Settings file (default: portal-sync.toml or $PORTAL_SYNC_CONFIG)."),
+    typer.Option(
+        "--config", "-c", help="Settings file (default: portal-sync.toml or $PORTAL_SYNC_CONFIG)."
+    ),
 ]
 
 
@@ -43,7 +45,7 @@ def settings_from(config: Path | None) -> Settings:
     return load_settings(config)
 
 
-class Scale(str, Enum):
+class Scale(StrEnum):
     small = "small"
     medium = "medium"
     large = "large"
@@ -52,11 +54,17 @@ class Scale(str, Enum):
 @app.command()
 def demo(
     scale: Annotated[Scale, typer.Option(help="Size of the demo world.")] = Scale.small,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same world.")] = 42,
-    out: Annotated[Path, typer.Option(help="iX-Haus SQLite file to create.")] = Path("demo/ixhaus.sqlite"),
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same world.")
+    ] = 42,
+    out: Annotated[Path, typer.Option(help="iX-Haus SQLite file to create.")] = Path(
+        "demo/ixhaus.sqlite"
+    ),
     docuware_state: Annotated[
         Path | None,
-        typer.Option(help="DocuWare emulator state to fill (default: docuware.sqlite beside --out)."),
+        typer.Option(
+            help="DocuWare emulator state to fill (default: docuware.sqlite beside --out)."
+        ),
     ] = None,
 ) -> None:
     """Create the demo iX-Haus database (and the DocuWare emulator's documents)."""
@@ -90,7 +98,9 @@ def emulate_docuware(
     ),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     user: Annotated[str, typer.Option(help="User name accepted by the token endpoint.")] = "demo",
-    password: Annotated[str, typer.Option(help="Password accepted by the token endpoint.")] = "demo",
+    password: Annotated[
+        str, typer.Option(help="Password accepted by the token endpoint.")
+    ] = "demo",
 ) -> None:
     """Serve the DocuWare Platform API emulator (spec/docuware-api.md)."""
     from emulators.docuware.server import serve
@@ -101,9 +111,15 @@ def emulate_docuware(
 @app.command()
 def ingest(
     config: ConfigOption = None,
-    docuware_only: Annotated[bool, typer.Option("--docuware-only", help="Only DocuWare metadata.")] = False,
-    no_docuware: Annotated[bool, typer.Option("--no-docuware", help="Everything but DocuWare.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Full reconciliation: also remove deleted rows.")] = False,
+    docuware_only: Annotated[
+        bool, typer.Option("--docuware-only", help="Only DocuWare metadata.")
+    ] = False,
+    no_docuware: Annotated[
+        bool, typer.Option("--no-docuware", help="Everything but DocuWare.")
+    ] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Full reconciliation: also remove deleted rows.")
+    ] = False,
 ) -> None:
     """Load iX-Haus, DocuWare metadata and the casavi state into the warehouse."""
     if docuware_only and no_docuware:
@@ -246,7 +262,9 @@ def build(
 
 @app.command()
 def why(
-    kind: Annotated[str, typer.Argument(help="object, unit, person, document, ticket, note, media, …")],
+    kind: Annotated[
+        str, typer.Argument(help="object, unit, person, document, ticket, note, media, …")
+    ],
     entity_id: Annotated[str, typer.Argument(help="iX-Haus id (object number for objects).")],
     config: ConfigOption = None,
 ) -> None:
