@@ -8,10 +8,12 @@ the settings. dbt's own output stays quiet; a failing model or test becomes one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import chdir, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,8 @@ from portal_sync.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 WAREHOUSE_ENV = "PORTAL_SYNC_WAREHOUSE"
+PARSE_CACHE_ENV = "PORTAL_SYNC_DBT_PARSE_CACHE"
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 TIMEZONE = "Europe/Berlin"
 
 
@@ -96,6 +100,54 @@ def _release_warehouse() -> None:
         DuckDBConnectionManager._ENV = None
 
 
+def parse_cache_dir(environ: dict[str, str] | None = None) -> Path:
+    """The project's shared folder of parsed manifests (`PORTAL_SYNC_DBT_PARSE_CACHE` or
+    `<project>/target/parse-cache`)."""
+    configured = (environ or {}).get(PARSE_CACHE_ENV) or os.environ.get(PARSE_CACHE_ENV)
+    return Path(configured) if configured else PROJECT_DIR / "target" / "parse-cache"
+
+
+def _parse_key(variables: dict[str, Any], warehouse: Path) -> str:
+    """What a parsed manifest depends on besides the project files (which dbt checks itself).
+
+    dbt rejects a saved manifest whose vars differ, so the key holds the vars; the database
+    name (from the warehouse file's name, which the profile holds) is in every node, so the
+    key holds the file name too.
+    """
+    from dbt.version import __version__
+
+    text = json.dumps([variables, warehouse.name, __version__], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _seed_partial_parse(cached: Path, target: Path) -> int | None:
+    """Copy the shared parsed manifest into `target`; its mtime (ns) after, or None."""
+    local = target / PARTIAL_PARSE_FILE
+    try:
+        if cached.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cached, local)
+        return local.stat().st_mtime_ns if local.exists() else None
+    except OSError:
+        return None
+
+
+def _store_partial_parse(cached: Path, target: Path, seeded_mtime: int | None) -> None:
+    """Share the manifest dbt (re)parsed in `target` (atomically; best effort)."""
+    local = target / PARTIAL_PARSE_FILE
+    try:
+        if not local.exists():
+            return
+        if local.stat().st_mtime_ns == seeded_mtime and cached.exists():
+            return
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        shutil.copyfile(local, temporary)
+        os.replace(temporary, cached)
+    except OSError:
+        return
+
+
 def _failures(result: Any) -> list[str]:
     lines: list[str] = []
     for item in getattr(result, "results", None) or []:
@@ -120,7 +172,10 @@ def run_dbt(
     """Run `dbt <args>` on the warehouse of `settings` with the settings as vars.
 
     Target and log folders live beside the warehouse file (`<warehouse dir>/dbt/`), so
-    runs on different warehouses never share state. A `build` skips the `unit_tests:`
+    runs on different warehouses never share results. The parsed project is shared: dbt's
+    `partial_parse.msgpack` is kept per vars in `parse_cache_dir()` and copied into the
+    target before a run, so a new warehouse (or another settings file) does not parse the
+    project again (dbt still checks every project file and re-parses what changed). A `build` skips the `unit_tests:`
     (they check the SQL rules on fixed rows: development and CI, not every sync) unless
     `unit_tests` is set or the args choose resource types themselves.
 
@@ -147,13 +202,24 @@ def run_dbt(
         str(work / "logs"),
     ]
     takes_vars = bool(args) and args[0] not in {"clean", "debug", "deps", "init"}
+    cached: Path | None = None
+    seeded: int | None = None
     if takes_vars:
-        command += ["--vars", json.dumps(dbt_vars(settings, environ))]
-    with _environment({WAREHOUSE_ENV: str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}):
+        variables = dbt_vars(settings, environ)
+        command += ["--vars", json.dumps(variables)]
+        cached = parse_cache_dir(environ) / f"{_parse_key(variables, warehouse)}.msgpack"
+        seeded = _seed_partial_parse(cached, work / "target")
+    # The profile's path is the bare file name, opened from the warehouse folder: dbt hashes
+    # the profile into the saved manifest, so an absolute path would make every warehouse
+    # parse the project anew.
+    environment = {WAREHOUSE_ENV: warehouse.name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    with _environment(environment), chdir(warehouse.parent):
         try:
             outcome = dbtRunner().invoke(["--quiet", "--no-use-colors", *command])
         finally:
             _release_warehouse()
+    if cached is not None:
+        _store_partial_parse(cached, work / "target", seeded)
     statuses: dict[str, str] = {}
     for item in getattr(outcome.result, "results", None) or []:
         node = getattr(item, "node", None)
