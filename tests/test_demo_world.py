@@ -183,6 +183,25 @@ def test_generated_database_has_exactly_the_contract_tables_and_columns(
             assert _sqlite_columns(connection, table) == CONTRACT[table], table
 
 
+def test_incremental_reads_on_updated_at_are_index_range_scans(small_world: DemoWorld) -> None:
+    with _connect(small_world.ixhaus) as connection:
+        with_cursor = [
+            table
+            for table, columns in CONTRACT.items()
+            if any(c[0] == "updated_at" for c in columns)
+        ]
+        assert with_cursor
+        for table in with_cursor:
+            plan = " ".join(
+                str(row[-1])
+                for row in connection.execute(
+                    f"EXPLAIN QUERY PLAN SELECT * FROM {table} WHERE updated_at >= ?",
+                    ["2026-06-01 00:00:00"],
+                )
+            )
+            assert f"ix_{table}_updated_at (updated_at>?)" in plan, (table, plan)
+
+
 def test_dates_timestamps_and_booleans_are_stored_as_sqlalchemy_reads_them(
     small_world: DemoWorld,
 ) -> None:
