@@ -33,6 +33,8 @@ from portal_sync.protocol import SCHEMA, now
 DATASET = "raw_casavi"
 PIPELINE = "casavi"
 PAGE_SIZE = 500
+#: naive UTC epoch (casavi timestamps are read as naive UTC datetimes)
+EPOCH_UTC = datetime(1970, 1, 1)
 #: re-read this much before the cursor (clock granularity, writes racing the read)
 OVERLAP = timedelta(seconds=5)
 
@@ -257,14 +259,20 @@ class CasaviReader:
     def read(
         self, collection: str, modified_after: datetime | None, include_deleted: bool
     ) -> Iterator[list[dict[str, Any]]]:
-        """Pages of one collection, oldest change first."""
-        params: dict[str, Any] | None = {"page": 1, "pageSize": self.page_size}
-        assert params is not None
-        if modified_after is not None:
-            params["modifiedAfter"] = iso(modified_after)
-        if include_deleted:
-            params["includeDeleted"] = "true"
+        """Pages of one collection, oldest change first (an item may come twice: dedupe by id).
+
+        Keyset paging: after a full page the next request asks again for page 1 with
+        `modifiedAfter` = the page's last `modifiedAt` minus 1 ms (the API orders by
+        `modifiedAt`, then `internalId`, at millisecond precision). Items of that last
+        millisecond come again; a page whose items all share one millisecond follows the
+        `next` link instead, so the read always moves on. Unlike `page=N` this costs the
+        server the same for the last page as for the first (no deep offsets), and an item
+        changed during the read moves behind the reader instead of shifting later pages
+        (which makes offset paging skip an item).
+        """
+        after = _truncate_ms(modified_after) if modified_after is not None else None
         url: str | None = f"{self.base_url}/v2/{collection}"
+        params: dict[str, Any] | None = self._params(after, include_deleted)
         while url:
             try:
                 answer = self.http.json("GET", url, params=params)
@@ -276,12 +284,36 @@ class CasaviReader:
                 raise
             if not isinstance(answer, dict) or not isinstance(answer.get("list"), list):
                 raise UserError(f"casavi ({self.base_url}): GET /v2/{collection} answered no list")
-            yield answer["list"]
+            items = answer["list"]
+            yield items
             href = ((answer.get("_links") or {}).get("next") or {}).get("href")
-            if href and href.startswith("/"):
+            if not href:
+                return
+            last = parse_ts(items[-1].get("modifiedAt")) if items else None
+            restart = _truncate_ms(last) - timedelta(milliseconds=1) if last is not None else None
+            if restart is not None and (after is None or restart > after):
+                after = restart
+                url, params = (
+                    f"{self.base_url}/v2/{collection}",
+                    self._params(after, include_deleted),
+                )
+                continue
+            if href.startswith("/"):
                 parts = urlsplit(self.base_url)
                 href = f"{parts.scheme}://{parts.netloc}{href}"
             url, params = href, None
+
+    def _params(self, after: datetime | None, include_deleted: bool) -> dict[str, Any]:
+        params: dict[str, Any] = {"page": 1, "pageSize": self.page_size}
+        if after is not None:
+            params["modifiedAfter"] = iso(after)
+        if include_deleted:
+            params["includeDeleted"] = "true"
+        return params
+
+
+def _truncate_ms(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import duckdb
 import pytest
 
 from dlt_pipelines import casavi
+from dlt_pipelines.http import Http
 from dlt_pipelines.run import ingest_unlocked
 from portal_sync.errors import UserError
 from tests.dlt_pipelines.conftest import columns, query, settings_for
@@ -218,3 +220,67 @@ def test_a_collection_empty_at_first_loads_when_it_gets_items(
     assert query(settings, "select id, name from raw_casavi.trades") == [("TR-1", "Sanitär")]
     snapshot = _latest(settings)
     assert snapshot is not None and snapshot["status"] == "complete"
+
+
+def _reader(emulator: Any, http: Any, page_size: int) -> casavi.CasaviReader:
+    key, api_secret = casavi.credentials(emulator.url)
+    reader = casavi.CasaviReader(emulator.url, key, api_secret, http, page_size=page_size)
+    reader.authenticate()
+    return reader
+
+
+def test_keyset_paging_reads_items_sharing_one_millisecond_across_pages(
+    casavi_emulator: Any, no_secrets: None
+) -> None:
+    """More items share one `modifiedAt` than fit on a page: the reader follows `next`."""
+    from emulators.casavi.store import Store
+
+    casavi_emulator.stop()
+    store = Store(casavi_emulator.state)
+    base = 1_780_000_000_000
+    stamps = [base] * 5 + [base + 1] * 3 + [base + 7, base + 9]
+    for number, ms in enumerate(stamps, start=1):
+        moment = casavi.EPOCH_UTC + timedelta(milliseconds=ms)
+        text = casavi.iso(moment)
+        store.save(
+            "units",
+            {"id": f"U-{number}", "internalId": store.next_internal_id(), "propertyId": "O-1",
+             "number": str(number), "name": None, "floor": None, "createdAt": text,
+             "modifiedAt": text, "managedExternally": True, "source": "ERP"},
+            ms,
+        )  # fmt: skip
+    store.conn.commit()
+    store.conn.close()
+    casavi_emulator.start()
+
+    with Http("casavi") as http:
+        reader = _reader(casavi_emulator, http, page_size=2)
+        pages = list(reader.read("units", None, include_deleted=False))
+        later = list(
+            reader.read("units", casavi.EPOCH_UTC + timedelta(milliseconds=base + 1), False)
+        )
+
+    read = [item["id"] for page in pages for item in page]
+    assert sorted(set(read), key=lambda i: int(i[2:])) == [f"U-{n}" for n in range(1, 11)]
+    assert len(pages) < 10  # moved on by modifiedAt, not one page per tie
+    assert [item["id"] for page in later for item in page] == ["U-9", "U-10"]
+
+
+def test_an_item_changed_during_the_read_does_not_make_the_read_skip_another(
+    casavi_emulator: Any, no_secrets: None
+) -> None:
+    """Offset paging skips an item when an earlier one moves to the end; keyset paging does not."""
+    units = [f"U-{n}" for n in range(1, 8)]
+    with casavi_emulator.client() as client:
+        _put(client, "properties", "O-1001", _property("Haus"))
+        for unit in units:
+            _put(client, "units", unit, {"propertyId": "O-1001", "number": unit, "name": "alt"})
+        with Http("casavi") as http:
+            reader = _reader(casavi_emulator, http, page_size=2)
+            seen: list[str] = []
+            for number, page in enumerate(reader.read("units", None, include_deleted=False)):
+                seen.extend(item["id"] for item in page)
+                if number == 0:  # U-1 changes while the read is under way
+                    _put(client, "units", "U-1", {"propertyId": "O-1001", "number": "U-1", "name": "neu"})  # fmt: skip
+
+    assert set(seen) == set(units)
