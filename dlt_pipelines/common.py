@@ -28,6 +28,10 @@ DLT_RUNTIME_ENV = {
     "LOAD__WORKERS": "2",
     # one table after another: one database session at a time, not one per table
     "EXTRACT__NEXT_ITEM_MODE": "fifo",
+    # DocuWare documents come as arrow pages but keep the `_dlt_load_id`/`_dlt_id` columns
+    # they had as dicts, so warehouses loaded before keep fitting (pipeline-scoped setting)
+    "DOCUWARE__NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
+    "DOCUWARE__NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID": "true",
 }
 
 

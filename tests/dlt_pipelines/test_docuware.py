@@ -197,3 +197,36 @@ def test_without_any_docuware_credentials_the_run_names_what_is_missing(
         UserError, match="no credentials: the technical user PORTAL has no DocuWare login"
     ):
         ingest_unlocked(settings, sources=DOCUWARE)
+
+
+def test_a_page_becomes_one_typed_arrow_table_with_extra_index_fields() -> None:
+    from datetime import date, datetime
+
+    from dlt_pipelines.docuware import documents_table
+
+    def field(name: str, kind: str, item: Any) -> dict[str, Any]:
+        return {"FieldName": name, "ItemElementName": kind, "Item": item, "IsNull": item is None}
+
+    docs = [
+        {"Id": 7, "Title": "A", "FileSize": 12, "CreatedAt": "/Date(86400000)/",
+         "LastModified": "/Date(172800000)/", "Sections": [{"OriginalFileName": "a.pdf"}],
+         "Fields": [field("DOKUMENTTYP", "String", "Mahnung"), field("BETRAG", "Decimal", "12.5"),
+                    field("SEITEN", "Int", 3), field("FRIST", "Date", "/Date(1781481600000)/")]},
+        {"Id": 8, "Fields": [field("DOKUMENTTYP", "String", None), field("NOTIZ", "Keywords", ["x", "y"])]},
+    ]  # fmt: skip
+
+    table = documents_table(docs)
+
+    assert str(table.schema.field("dwdocid").type) == "int64"
+    assert str(table.schema.field("dwmoddatetime").type) == "timestamp[us]"
+    assert str(table.schema.field("dokumentdatum").type) == "date32[day]"
+    assert {name: str(table.schema.field(name).type) for name in ("betrag", "seiten", "frist", "notiz")} == {
+        "betrag": "double", "seiten": "int64", "frist": "date32[day]", "notiz": "string"
+    }  # fmt: skip
+    rows = table.to_pylist()
+    assert [row["dwdocid"] for row in rows] == [7, 8]
+    assert rows[0]["dwmoddatetime"] == datetime(1970, 1, 3)
+    assert rows[0]["frist"] == date(2026, 6, 15) and rows[0]["betrag"] == 12.5
+    assert (
+        rows[1]["notiz"] == "x, y" and rows[1]["dokumenttyp"] is None and rows[1]["seiten"] is None
+    )
