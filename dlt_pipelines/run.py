@@ -15,6 +15,7 @@ Any failure ends as one `UserError` line; the failing source's tables stay as th
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 FULL_EVERY = timedelta(hours=24)
 SOURCES = ("ixhaus", "docuware", "casavi")
+DATASETS = {"ixhaus": ixhaus.DATASET, "docuware": docuware.DATASET, "casavi": casavi.DATASET}
 STAGE = "ingest"
 
 INGEST_DDL = f"""
@@ -184,6 +186,7 @@ def ingest_unlocked(
         context = _Context(settings=settings, con=con, warehouse=warehouse, run_id=run_id)
         current = ""
         try:
+            context.start_readers(chosen, full)
             for current in chosen:
                 report.results.append(context.run(current, full))
         except Exception as exc:
@@ -206,6 +209,57 @@ def _readable(exc: BaseException, source: str) -> str:
     return f"ingest of {source} failed: {type(cause).__name__}: {common.first_line(cause)}"
 
 
+class _Reader:
+    """One source's HTTP read on its own thread (no warehouse access there).
+
+    The REST sources are read while iX-Haus loads (DuckDB has one writer: reads run in
+    parallel, loads one after another in the main thread). An error is kept and raised when
+    the main thread reaches the source, so failures surface in the usual source order.
+    """
+
+    def __init__(self, name: str, read: Callable[[Callable[[], bool]], Any]) -> None:
+        self.name = name
+        self.started_at = now()
+        self.seconds = 0.0
+        self._read = read
+        self._stop = threading.Event()
+        self._value: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=f"ingest-{name}", daemon=True)
+        self._thread.start()
+
+    @classmethod
+    def failed(cls, name: str, error: BaseException) -> _Reader:
+        """A reader whose set-up failed: `result()` raises `error`."""
+        reader = cls.__new__(cls)
+        reader.name, reader.started_at, reader.seconds = name, now(), 0.0
+        reader._stop, reader._value, reader._error = threading.Event(), None, error
+        reader._thread = None  # type: ignore[assignment]
+        return reader
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        try:
+            self._value = self._read(self._stop.is_set)
+        except BaseException as exc:  # kept for the main thread
+            self._error = exc
+        finally:
+            self.seconds = time.perf_counter() - started
+
+    def result(self) -> Any:
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+    def cancel(self) -> None:
+        """Stop after the current page and wait for the thread (at most one request)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
 @dataclass
 class _Context:
     settings: Settings
@@ -213,8 +267,13 @@ class _Context:
     warehouse: Path
     run_id: int
     _engine: Engine | None = None
+    _full: dict[str, bool] = field(default_factory=dict)
+    _readers: dict[str, _Reader] = field(default_factory=dict)
 
     def close(self) -> None:
+        for reader in self._readers.values():
+            reader.cancel()
+        self._readers.clear()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -226,20 +285,36 @@ class _Context:
             self._engine = ixhaus.open_engine(url)
         return self._engine
 
+    def start_readers(self, chosen: list[str], full: bool) -> None:
+        """Decide full/incremental per source, then start the REST reads on threads."""
+        for source in chosen:
+            is_full = full or self._full_due(DATASETS[source])
+            if source == "casavi":
+                casavi.ensure(self.con)
+                is_full = is_full or casavi.last_complete_cursors(self.con) is None
+            self._full[source] = is_full
+        starters = {"docuware": self._start_docuware, "casavi": self._start_casavi}
+        for source in chosen:
+            if source in starters:
+                try:
+                    self._readers[source] = starters[source](self._full[source])
+                except Exception as exc:  # raised when the run reaches this source
+                    self._readers[source] = _Reader.failed(source, exc)
+
     def run(self, source: str, full: bool) -> SourceResult:
-        runners: dict[str, tuple[str, Callable[[bool], dict[str, int]]]] = {
-            "ixhaus": (ixhaus.DATASET, self._ixhaus),
-            "docuware": (docuware.DATASET, self._docuware),
-            "casavi": (casavi.DATASET, self._casavi),
+        runners: dict[str, Callable[[bool], dict[str, int]]] = {
+            "ixhaus": self._ixhaus,
+            "docuware": self._docuware,
+            "casavi": self._casavi,
         }
-        dataset, runner = runners[source]
-        is_full = full or self._full_due(dataset)
-        if source == "casavi":
-            casavi.ensure(self.con)
-            is_full = is_full or casavi.last_complete_cursors(self.con) is None
+        dataset = DATASETS[source]
+        is_full = self._full[source] if source in self._full else full or self._full_due(dataset)
         started = time.perf_counter()
-        rows = runner(is_full)
+        rows = runners[source](is_full)
         seconds = time.perf_counter() - started
+        reader = self._readers.get(source)
+        if reader is not None:  # read on its thread, then loaded here
+            seconds += reader.seconds
         stamp = now()
         self.con.executemany(
             f"insert into {SCHEMA}.ingest_tables values (?, ?, ?, ?, ?, ?, ?)",
@@ -283,22 +358,36 @@ class _Context:
             ixhaus.PIPELINE, ixhaus.DATASET, source, list(ixhaus.ixhaus_schema.READ_TABLES)
         )
 
-    def _docuware(self, full: bool) -> dict[str, int]:
+    def _start_docuware(self, full: bool) -> _Reader:
         settings = self.settings.docuware
         username, password = self._docuware_credentials()
-        with Http("DocuWare") as http:
-            client = docuware.DocuWareClient(settings.url, username, password, http)
-            source = docuware.docuware_source(
-                client,
-                cabinet_name=settings.file_cabinet,
-                page_size=settings.page_size,
-                full=full,
-                known_types=docuware.known_document_types(self.con),
-                now=now(),
-            )
-            return self._load(
-                docuware.PIPELINE, docuware.DATASET, source, ["documents", "document_types"]
-            )
+        since, skip = docuware.start_point(self.con, full)
+
+        def read(cancelled: Callable[[], bool]) -> docuware.DocumentPages:
+            with Http("DocuWare") as http:
+                client = docuware.DocuWareClient(settings.url, username, password, http)
+                return docuware.read_documents(
+                    client,
+                    cabinet_name=settings.file_cabinet,
+                    page_size=settings.page_size,
+                    since=since,
+                    skip=skip,
+                    cancelled=cancelled,
+                )
+
+        return _Reader("docuware", read)
+
+    def _docuware(self, full: bool) -> dict[str, int]:
+        documents_read = self._readers["docuware"].result()
+        source = docuware.docuware_source(
+            documents_read,
+            full=full,
+            known_types=docuware.known_document_types(self.con),
+            now=now(),
+        )
+        return self._load(
+            docuware.PIPELINE, docuware.DATASET, source, ["documents", "document_types"]
+        )
 
     def _docuware_credentials(self) -> tuple[str, str]:
         """A8: the technical user's DocuWare login in iX-Haus, else the secrets (never logged)."""
@@ -316,13 +405,12 @@ class _Context:
             )
         return username, password
 
-    def _casavi(self, full: bool) -> dict[str, int]:
+    def _start_casavi(self, full: bool) -> _Reader:
         settings = self.settings.casavi
-        cursors = casavi.last_complete_cursors(self.con)
-        is_full = full or cursors is None
-        snapshot_id = casavi.start_snapshot(self.con, self.run_id, is_full)
-        try:
-            key, api_secret = casavi.credentials(settings.url)
+        cursors = casavi.last_complete_cursors(self.con) or {}
+        key, api_secret = casavi.credentials(settings.url)
+
+        def read(cancelled: Callable[[], bool]) -> casavi.CasaviSnapshot:
             http = Http(
                 "casavi",
                 timeout=settings.timeout_seconds,
@@ -331,7 +419,15 @@ class _Context:
             )
             with http:
                 reader = casavi.CasaviReader(settings.url, key, api_secret, http)
-                snapshot = casavi.read_snapshot(reader, full=is_full, cursors=cursors or {})
+                return casavi.read_snapshot(reader, full=full, cursors=cursors, cancelled=cancelled)
+
+        return _Reader("casavi", read)
+
+    def _casavi(self, full: bool) -> dict[str, int]:
+        reader = self._readers["casavi"]
+        snapshot_id = casavi.start_snapshot(self.con, self.run_id, full, reader.started_at)
+        try:
+            snapshot = reader.result()
             casavi.mark_touched(self.con, snapshot_id)
             tables = [casavi.table_name(c) for c in casavi.COLLECTIONS]
             rows = self._load(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -329,10 +329,22 @@ class CasaviSnapshot:
         return sum(len(items) for items in self.items.values())
 
 
+class ReadCancelled(Exception):
+    """A reader thread was told to stop (another source failed)."""
+
+
 def read_snapshot(
-    reader: CasaviReader, *, full: bool, cursors: dict[str, str | None]
+    reader: CasaviReader,
+    *,
+    full: bool,
+    cursors: dict[str, str | None],
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> CasaviSnapshot:
-    """Read every collection to its last page (or raise: nothing is loaded then)."""
+    """Read every collection to its last page (or raise: nothing is loaded then).
+
+    HTTP and parsing only (no warehouse): runs on a reader thread while other sources load.
+    `cancelled` is polled between pages; True ends the read with `ReadCancelled`.
+    """
     snapshot = CasaviSnapshot(is_full=full)
     reader.authenticate()
     for collection in COLLECTIONS:
@@ -340,6 +352,8 @@ def read_snapshot(
         since = previous - OVERLAP if previous is not None else None
         latest: dict[str, dict[str, Any]] = {}
         for page in reader.read(collection, since, include_deleted=not full):
+            if cancelled():
+                raise ReadCancelled("casavi read cancelled")
             for item in page:
                 key = str(item.get("id"))
                 known = latest.get(key)
@@ -434,12 +448,18 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SNAPSHOT_DDL)
 
 
-def start_snapshot(con: duckdb.DuckDBPyConnection, run_id: int | None, is_full: bool) -> int:
+def start_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int | None,
+    is_full: bool,
+    started_at: datetime | None = None,
+) -> int:
+    """Record a snapshot attempt; `started_at` (naive UTC) = when its read began (default now)."""
     ensure(con)
     row = con.execute(
         f"insert into {SCHEMA}.casavi_snapshots (run_id, started_at, status, is_full) "
         "values (?, ?, 'running', ?) returning snapshot_id",
-        [run_id, now(), is_full],
+        [run_id, started_at or now(), is_full],
     ).fetchone()
     assert row is not None
     return int(row[0])

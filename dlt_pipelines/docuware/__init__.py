@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -296,18 +296,99 @@ class DocuWareClient:
             params = None
 
 
-def docuware_source(
+@dataclass
+class DocumentPages:
+    """DocuWare documents read before loading: arrow pages with the types of extra fields."""
+
+    pages: list[tuple[Any, dict[str, str]]]
+    token_requests: int = 0
+
+    @property
+    def rows(self) -> int:
+        return sum(table.num_rows for table, _ in self.pages)
+
+
+def start_point(con: Any, full: bool) -> tuple[datetime, set[int]]:
+    """Where an incremental read starts: the newest DWMODDATETIME in the warehouse, and the
+    documents already loaded with exactly that time (they come again and are skipped).
+
+    Full (or an empty warehouse): the epoch, nothing skipped.
+    """
+    if full or not _table_exists(con, "documents"):
+        return EPOCH, set()
+    row = con.execute(f"select max(dwmoddatetime) from {DATASET}.documents").fetchone()
+    since = row[0] if row and row[0] is not None else None
+    if since is None:
+        return EPOCH, set()
+    ids = con.execute(
+        f"select dwdocid from {DATASET}.documents where dwmoddatetime = ?", [since]
+    ).fetchall()
+    return since, {int(doc_id) for (doc_id,) in ids}
+
+
+def read_documents(
     client: DocuWareClient,
     *,
     cabinet_name: str,
     page_size: int,
+    since: datetime,
+    skip: set[int],
+    cancelled: Callable[[], bool] = lambda: False,
+) -> DocumentPages:
+    """Log in once, find the cabinet and its search dialog, read every page from `since`.
+
+    Runs on a reader thread while other sources load (HTTP and parsing only, no warehouse).
+
+    Args:
+        since: DWMODDATETIME to start at (inclusive).
+        skip: DWDOCIDs already loaded with DWMODDATETIME = `since` (not loaded again).
+        cancelled: polled between pages; True ends the read with `ReadCancelled`.
+    """
+    import pyarrow.compute as pc
+
+    client.login()
+    cabinet = client.cabinet_id(cabinet_name)
+    dialog = client.search_dialog(cabinet)
+    result = DocumentPages(pages=[])
+    for page in client.documents_modified(cabinet, dialog, since, page_size):
+        if cancelled():
+            raise ReadCancelled("DocuWare read cancelled")
+        if not page:
+            continue
+        table = documents_table(page)
+        if skip:
+            again = pc.and_(
+                pc.equal(table.column("dwmoddatetime"), since),
+                pc.is_in(table.column("dwdocid"), value_set=pa_ids(skip)),
+            )
+            table = table.filter(pc.invert(pc.fill_null(again, False)))
+        if table.num_rows:
+            result.pages.append((table, extra_field_types(page)))
+    result.token_requests = client.token_requests
+    return result
+
+
+class ReadCancelled(Exception):
+    """A reader thread was told to stop (another source failed)."""
+
+
+def pa_ids(ids: set[int]) -> Any:
+    import pyarrow as pa
+
+    return pa.array(sorted(ids), type=pa.int64())
+
+
+def docuware_source(
+    documents_read: DocumentPages,
+    *,
     full: bool,
     known_types: dict[str, datetime],
     now: datetime,
 ) -> Any:
-    """The dlt source: `documents` (merge on dwdocid, incremental on dwmoddatetime) and the catalogue.
+    """The dlt source: `documents` (merge on dwdocid; full: replace) and the catalogue.
 
     Args:
+        documents_read: the pages `read_documents` read (already past the cursor).
         known_types: catalogue entries already in the warehouse (type → first_seen_at).
         now: the run's timestamp (naive UTC) for `last_seen_at`.
     """
@@ -319,25 +400,14 @@ def docuware_source(
         write_disposition="replace" if full else "merge",
         columns=hints(DOCUMENT_COLUMNS),
     )
-    def documents(
-        modified: dlt.sources.incremental[datetime] = dlt.sources.incremental(
-            "dwmoddatetime", initial_value=EPOCH
-        ),
-    ) -> Iterator[Any]:
+    def documents() -> Iterator[Any]:
         yield dlt.mark.materialize_table_schema()  # the table exists even without documents
-        client.login()
-        cabinet = client.cabinet_id(cabinet_name)
-        dialog = client.search_dialog(cabinet)
-        since = modified.start_value or EPOCH
-        for page in client.documents_modified(cabinet, dialog, since, page_size):
-            if page:
-                table = documents_table(page)
-                extra = extra_field_types(page)
-                yield (
-                    dlt.mark.with_hints(table, dlt.mark.make_hints(columns=hints(extra)))
-                    if extra
-                    else table
-                )
+        for table, extra in documents_read.pages:
+            yield (
+                dlt.mark.with_hints(table, dlt.mark.make_hints(columns=hints(extra)))
+                if extra
+                else table
+            )
 
     @dlt.transformer(
         name="document_types",
@@ -429,8 +499,12 @@ def print_catalogue(settings: Any, console: Any) -> None:
 
 
 def _catalogue_exists(con: Any) -> bool:
+    return _table_exists(con, "document_types")
+
+
+def _table_exists(con: Any, table: str) -> bool:
     row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = 'document_types'",
-        [DATASET],
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [DATASET, table],
     ).fetchone()
     return bool(row and row[0])
