@@ -209,6 +209,15 @@ def _readable(exc: BaseException, source: str) -> str:
     return f"ingest of {source} failed: {type(cause).__name__}: {common.first_line(cause)}"
 
 
+def _import_before_threads() -> None:
+    """Import what the readers and the loads use before any reader thread starts.
+
+    Two threads importing pyarrow at once can see it partially initialised.
+    """
+    import dlt.sources.sql_database  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+
+
 class _Reader:
     """One source's HTTP read on its own thread (no warehouse access there).
 
@@ -294,6 +303,8 @@ class _Context:
                 is_full = is_full or casavi.last_complete_cursors(self.con) is None
             self._full[source] = is_full
         starters = {"docuware": self._start_docuware, "casavi": self._start_casavi}
+        if any(source in starters for source in chosen):
+            _import_before_threads()
         for source in chosen:
             if source in starters:
                 try:
