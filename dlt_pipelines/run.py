@@ -203,9 +203,16 @@ def ingest_unlocked(
 
 
 def _readable(exc: BaseException, source: str) -> str:
+    from dlt.extract.incremental.exceptions import IncrementalCursorPathHasValueNone
+
     cause = common.root_cause(exc)
     if isinstance(cause, UserError):
         return str(cause)
+    if isinstance(cause, IncrementalCursorPathHasValueNone):
+        return (
+            f"iX-Haus table {cause.pipe_name}: a row has no {cause.json_path} "
+            "(the contract requires it on every row; fix the view)"
+        )
     return f"ingest of {source} failed: {type(cause).__name__}: {common.first_line(cause)}"
 
 

@@ -162,7 +162,10 @@ def ixhaus_source(engine: Engine, *, full: bool) -> Any:
             incremental: Any = None
             disposition: Any = "replace"
             if has_cursor(name):
-                incremental = dlt.sources.incremental(CURSOR, on_cursor_value_missing="include")
+                # the contract has `updated_at` NOT NULL; "raise" keeps the query a plain
+                # `updated_at >= :cursor` (index range scan) instead of adding
+                # `OR updated_at IS NULL`, which makes SQLite and Oracle scan the whole table
+                incremental = dlt.sources.incremental(CURSOR, on_cursor_value_missing="raise")
                 disposition = "replace" if full else "merge"
             resource = sql_table(
                 credentials=engine,

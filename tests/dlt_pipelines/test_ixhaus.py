@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from dlt_pipelines import common, ixhaus
 from dlt_pipelines.run import ingest_unlocked
 from portal_sync import ixhaus_schema
+from portal_sync.errors import UserError
 from tests.dlt_pipelines import tiny_world
 from tests.dlt_pipelines.conftest import IxhausDb, columns, query, settings_for
 
@@ -224,3 +225,24 @@ def test_postgresql_and_sqlite_give_the_same_raw_tables(
         rows = query(from_sqlite, sql)
         assert rows, f"{table} is empty in the demo world"
         assert rows == query(from_postgres, sql), table
+
+
+def test_a_row_without_updated_at_fails_the_full_run_naming_the_table(tmp_path: Path) -> None:
+    """The contract has `updated_at` NOT NULL: incremental reads are `updated_at >= :cursor`."""
+    url = tiny_world.create(tmp_path / "ix.sqlite")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # a broken iX-Haus view
+        conn.execute(sa.text("alter table trades rename to trades_base"))
+        conn.execute(
+            sa.text(
+                "create view trades as select trade_id, name, release_tenant, release_caretaker, "
+                "release_owner, "
+                "case when trade_id = (select min(trade_id) from trades_base) then null "
+                "else updated_at end as updated_at from trades_base"
+            )
+        )
+    engine.dispose()
+    settings = settings_for(tmp_path, ixhaus_url=url)
+
+    with pytest.raises(UserError, match=r"^iX-Haus table trades: a row has no updated_at"):
+        ingest_unlocked(settings, sources=IXHAUS)
