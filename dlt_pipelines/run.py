@@ -285,6 +285,7 @@ class _Context:
     _engine: Engine | None = None
     _full: dict[str, bool] = field(default_factory=dict)
     _readers: dict[str, _Reader] = field(default_factory=dict)
+    _casavi_cursors: dict[str, str | None] = field(default_factory=dict)
 
     def close(self) -> None:
         for reader in self._readers.values():
@@ -397,6 +398,9 @@ class _Context:
 
     def _docuware(self, full: bool) -> dict[str, int]:
         documents_read = self._readers["docuware"].result()
+        tables = ["documents", "document_types"]
+        if documents_read.rows == 0 and not full and self._tables_exist(docuware.DATASET, tables):
+            return dict.fromkeys(tables, 0)  # nothing changed: no load
         source = docuware.docuware_source(
             documents_read,
             full=full,
@@ -426,6 +430,7 @@ class _Context:
     def _start_casavi(self, full: bool) -> _Reader:
         settings = self.settings.casavi
         cursors = casavi.last_complete_cursors(self.con) or {}
+        self._casavi_cursors = cursors
         key, api_secret = casavi.credentials(settings.url)
 
         def read(cancelled: Callable[[], bool]) -> casavi.CasaviSnapshot:
@@ -444,17 +449,30 @@ class _Context:
     def _casavi(self, full: bool) -> dict[str, int]:
         reader = self._readers["casavi"]
         snapshot_id = casavi.start_snapshot(self.con, self.run_id, full, reader.started_at)
+        tables = [casavi.table_name(c) for c in casavi.COLLECTIONS]
         try:
             snapshot = reader.result()
-            casavi.mark_touched(self.con, snapshot_id)
-            tables = [casavi.table_name(c) for c in casavi.COLLECTIONS]
-            rows = self._load(
-                casavi.PIPELINE, casavi.DATASET, casavi.casavi_source(snapshot), tables
-            )
+            casavi.drop_unchanged(self.con, snapshot, self._casavi_cursors)
+            unchanged = not snapshot.is_full and snapshot.rows == 0
+            if unchanged and self._tables_exist(casavi.DATASET, tables):
+                rows = dict.fromkeys(tables, 0)  # nothing changed: no load
+            else:
+                casavi.mark_touched(self.con, snapshot_id)
+                rows = self._load(
+                    casavi.PIPELINE, casavi.DATASET, casavi.casavi_source(snapshot), tables
+                )
         except Exception as exc:
             casavi.finish_snapshot(self.con, snapshot_id, "failed", error=_readable(exc, "casavi"))
             raise
         casavi.finish_snapshot(
-            self.con, snapshot_id, "complete", rows=snapshot.rows, cursors=snapshot.cursors
+            self.con, snapshot_id, "complete", rows=snapshot.read, cursors=snapshot.cursors
         )
         return rows
+
+    def _tables_exist(self, dataset: str, tables: list[str]) -> bool:
+        row = self.con.execute(
+            "select count(distinct table_name) from information_schema.tables "
+            "where table_schema = ? and list_contains(?, table_name)",
+            [dataset, tables],
+        ).fetchone()
+        return bool(row and row[0] == len(set(tables)))

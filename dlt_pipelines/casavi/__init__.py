@@ -324,6 +324,9 @@ class CasaviSnapshot:
     items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cursors: dict[str, str | None] = field(default_factory=dict)
 
+    #: items read (tombstones included), before `drop_unchanged`
+    read: int = 0
+
     @property
     def rows(self) -> int:
         return sum(len(items) for items in self.items.values())
@@ -371,7 +374,50 @@ def read_snapshot(
         best = max((s for s in (newest, previous) if s is not None), default=None)
         snapshot.cursors[collection] = iso(best) if best else None
         snapshot.items[collection] = items
+        snapshot.read += len(items)
     return snapshot
+
+
+def drop_unchanged(
+    con: duckdb.DuckDBPyConnection, snapshot: CasaviSnapshot, cursors: dict[str, str | None]
+) -> None:
+    """Incremental: drop re-read items (the `OVERLAP` before the cursor) the tables hold as they are.
+
+    An item at or before the last cursor is dropped when its row is loaded with the same
+    `modifiedAt`, a tombstone when its row is gone already. What stays is new to the
+    warehouse; an empty snapshot needs no load at all.
+    """
+    if snapshot.is_full:
+        return
+    for collection, items in snapshot.items.items():
+        previous = parse_ts(cursors.get(collection))
+        if previous is None or not items:
+            continue
+        again = [
+            item for item in items if (parse_ts(item.get("modifiedAt")) or previous) <= previous
+        ]
+        if not again:
+            continue
+        try:
+            held = dict(
+                con.execute(
+                    f"select id, modified_at from {DATASET}.{table_name(collection)} "
+                    "where list_contains(?, id)",
+                    [[str(item.get("id")) for item in again]],
+                ).fetchall()
+            )
+        except duckdb.CatalogException:
+            continue
+        known = {
+            id(item)
+            for item in again
+            if (
+                str(item.get("id")) not in held
+                if item.get("deleted")
+                else held.get(str(item.get("id")), 0) == parse_ts(item.get("modifiedAt"))
+            )
+        }
+        snapshot.items[collection] = [item for item in items if id(item) not in known]
 
 
 def casavi_source(snapshot: CasaviSnapshot) -> Any:

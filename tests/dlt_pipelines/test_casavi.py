@@ -284,3 +284,50 @@ def test_an_item_changed_during_the_read_does_not_make_the_read_skip_another(
                     _put(client, "units", "U-1", {"propertyId": "O-1001", "number": "U-1", "name": "neu"})  # fmt: skip
 
     assert set(seen) == set(units)
+
+
+def test_a_no_change_run_loads_nothing_but_an_item_written_late_into_the_overlap_arrives(
+    casavi_emulator: Any, tmp_path: Path, no_secrets: None
+) -> None:
+    from emulators.casavi.store import Store
+
+    settings = _settings(casavi_emulator, tmp_path)
+    with casavi_emulator.client() as client:
+        _put(client, "properties", "O-1001", _property("Haus"))
+        for n in (1, 2):
+            _put(
+                client, "units", f"U-{n}", {"propertyId": "O-1001", "number": str(n), "name": "alt"}
+            )
+        ingest_unlocked(settings, sources=CASAVI)
+
+    quiet = ingest_unlocked(settings, sources=CASAVI)
+
+    assert set(quiet.results[0].rows.values()) == {0} and not quiet.results[0].full
+    latest = _latest(settings)
+    assert latest is not None and latest["status"] == "complete" and not latest["tables_touched"]
+    assert latest["rows"] == 3  # read again (the overlap), but nothing new
+
+    # a write that committed late with a timestamp before the cursor (what OVERLAP is for)
+    cursor = casavi.parse_ts(latest["cursors"]["units"])
+    assert cursor is not None
+    casavi_emulator.stop()
+    store = Store(casavi_emulator.state)
+    late = cursor - timedelta(seconds=1)
+    text = casavi.iso(late)
+    store.save(
+        "units",
+        {"id": "U-3", "internalId": store.next_internal_id(), "propertyId": "O-1001", "number": "3",
+         "name": "spät", "floor": None, "createdAt": text, "modifiedAt": text,
+         "managedExternally": True, "source": "ERP"},
+        int((late - casavi.EPOCH_UTC).total_seconds() * 1000),
+    )  # fmt: skip
+    store.conn.commit()
+    store.conn.close()
+    casavi_emulator.start()
+
+    late_run = ingest_unlocked(settings, sources=CASAVI)
+
+    assert late_run.results[0].rows["units"] == 1
+    assert query(settings, "select id from raw_casavi.units order by id") == [
+        ("U-1",), ("U-2",), ("U-3",)
+    ]  # fmt: skip
