@@ -26,6 +26,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 WAREHOUSE_ENV = "PORTAL_SYNC_WAREHOUSE"
 PARSE_CACHE_ENV = "PORTAL_SYNC_DBT_PARSE_CACHE"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+PARSE_CACHE_KEEP = 16  # parsed manifests kept (~2 MB each; `today` makes a new one per day)
 TIMEZONE = "Europe/Berlin"
 
 
@@ -144,8 +145,16 @@ def _store_partial_parse(cached: Path, target: Path, seeded_mtime: int | None) -
         temporary = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
         shutil.copyfile(local, temporary)
         os.replace(temporary, cached)
+        _prune_parse_cache(cached.parent)
     except OSError:
         return
+
+
+def _prune_parse_cache(folder: Path, keep: int = PARSE_CACHE_KEEP) -> None:
+    """Drop all but the `keep` most recently stored parsed manifests."""
+    entries = sorted(folder.glob("*.msgpack"), key=lambda path: path.stat().st_mtime_ns)
+    for old in entries[:-keep] if keep > 0 else entries:
+        old.unlink(missing_ok=True)
 
 
 def _failures(result: Any) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,19 @@ def test_parse_cache_folder_default_and_override(monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv(PARSE_CACHE_ENV, raising=False)
     assert parse_cache_dir().parts[-2:] == ("target", "parse-cache")
     assert parse_cache_dir({PARSE_CACHE_ENV: "/x/y"}) == Path("/x/y")
+
+
+def test_the_cache_keeps_only_the_newest_parses(tmp_path: Path) -> None:
+    from portal_sync.dbt import _prune_parse_cache
+
+    for number in range(5):
+        entry = tmp_path / f"{number}.msgpack"
+        entry.write_bytes(b"x")
+        os.utime(entry, ns=(number * 10**9, number * 10**9))
+    (tmp_path / "other.txt").write_text("kept", encoding="utf-8")
+    _prune_parse_cache(tmp_path, keep=2)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "3.msgpack",
+        "4.msgpack",
+        "other.txt",
+    ]
