@@ -1045,7 +1045,7 @@ def create_updated_at_indexes(connection: sqlite3.Connection) -> None:
 
     The ingest reads incrementally `where updated_at >= <cursor>`: with the index that is a
     range scan instead of a full table scan. A production DBA has the same indexes on the
-    iX-Haus views (README, "iX-Haus views").
+    iX-Haus views (README, "Decisions and deviations": demo data).
     """
     for table in schema.metadata.sorted_tables:
         if "updated_at" in table.c:
