@@ -11,6 +11,7 @@ Run: `.venv/bin/python bench/bench_dbt.py` (or `make bench`).
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import subprocess
@@ -69,6 +70,7 @@ def bench(scale: str, folder: Path) -> None:
         times.append(seconds)
         cpu.append(cpu_seconds)
         peaks.append(peak)
+    results = json.loads((world / "dbt" / "target" / "run_results.json").read_text())["results"]
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         persons = con.execute("select count(*) from raw_ixhaus.persons").fetchone()[0]
@@ -86,7 +88,8 @@ def bench(scale: str, folder: Path) -> None:
         f" (min {min(times):.1f}, max {max(times):.1f}, {RUNS} runs, incl. start-up),"
         f" CPU {statistics.median(cpu):5.1f} s,"
         f" peak RSS {max(peaks):6.0f} MiB | {persons} persons, {documents} documents,"
-        f" {tickets} tickets → {planned} planned changes, {nodes} relations"
+        f" {tickets} tickets → {planned} planned changes, {nodes} relations,"
+        f" {len(results)} dbt nodes"
     )
 
 
