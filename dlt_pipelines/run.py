@@ -219,8 +219,10 @@ def _readable(exc: BaseException, source: str) -> str:
 def _import_before_threads() -> None:
     """Import what the readers and the loads use before any reader thread starts.
 
-    Two threads importing pyarrow at once can see it partially initialised.
+    Two threads importing pyarrow at once can see it partially initialised. dlt's runtime
+    settings (log level, telemetry) are set first, so dlt never starts with its defaults.
     """
+    common.configure_dlt()
     import dlt.sources.sql_database  # noqa: F401
     import pyarrow.compute  # noqa: F401
 
