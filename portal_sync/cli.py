@@ -39,6 +39,16 @@ ConfigOption = Annotated[
     ),
 ]
 
+DocuwareOnlyOption = Annotated[
+    bool, typer.Option("--docuware-only", help="Only DocuWare documents (A3).")
+]
+NoDocuwareOption = Annotated[
+    bool, typer.Option("--no-docuware", help="Everything but DocuWare documents (A3).")
+]
+FullOption = Annotated[
+    bool, typer.Option("--full", help="Full reconciliation: also remove deleted rows.")
+]
+
 
 def settings_from(config: Path | None) -> Settings:
     """Load the settings once; the callers pass them down."""
@@ -111,15 +121,9 @@ def emulate_docuware(
 @app.command()
 def ingest(
     config: ConfigOption = None,
-    docuware_only: Annotated[
-        bool, typer.Option("--docuware-only", help="Only DocuWare metadata.")
-    ] = False,
-    no_docuware: Annotated[
-        bool, typer.Option("--no-docuware", help="Everything but DocuWare.")
-    ] = False,
-    full: Annotated[
-        bool, typer.Option("--full", help="Full reconciliation: also remove deleted rows.")
-    ] = False,
+    docuware_only: DocuwareOnlyOption = False,
+    no_docuware: NoDocuwareOption = False,
+    full: FullOption = False,
 ) -> None:
     """Load iX-Haus, DocuWare metadata and the casavi state into the warehouse."""
     if docuware_only and no_docuware:
@@ -162,15 +166,9 @@ def _services(settings: Settings, with_emulators: bool):  # type: ignore[no-unty
 @app.command()
 def sync(
     config: ConfigOption = None,
-    docuware_only: Annotated[
-        bool, typer.Option("--docuware-only", help="Only DocuWare documents (A3).")
-    ] = False,
-    no_docuware: Annotated[
-        bool, typer.Option("--no-docuware", help="Everything but DocuWare documents (A3).")
-    ] = False,
-    full: Annotated[
-        bool, typer.Option("--full", help="Full reconciliation: also remove deleted rows.")
-    ] = False,
+    docuware_only: DocuwareOnlyOption = False,
+    no_docuware: NoDocuwareOption = False,
+    full: FullOption = False,
     force: Annotated[
         bool, typer.Option("--force", help="Publish even when the plan deletes many items (F2).")
     ] = False,
@@ -220,12 +218,8 @@ def run(
     every: Annotated[
         int | None, typer.Option(help="Seconds between syncs (default: schedule.every_seconds).")
     ] = None,
-    docuware_only: Annotated[
-        bool, typer.Option("--docuware-only", help="Only DocuWare documents (A3).")
-    ] = False,
-    no_docuware: Annotated[
-        bool, typer.Option("--no-docuware", help="Everything but DocuWare documents (A3).")
-    ] = False,
+    docuware_only: DocuwareOnlyOption = False,
+    no_docuware: NoDocuwareOption = False,
     with_emulators: WithEmulators = False,
 ) -> None:
     """Sync again and again (A4), never two at once; Ctrl-C stops."""
