@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal_sync import buildinputs
 from portal_sync.clock import today
 from portal_sync.errors import UserError
 from portal_sync.settings import Settings
@@ -222,6 +223,9 @@ def run_dbt(
     # the profile into the saved manifest, so an absolute path would make every warehouse
     # parse the project anew.
     environment = {WAREHOUSE_ENV: warehouse.name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # whatever this invocation builds, the record of the last clean build's inputs no
+    # longer describes the marts: `sync` writes a new one after a clean build
+    buildinputs.forget(work / "target")
     with _environment(environment), chdir(warehouse.parent):
         try:
             outcome = dbtRunner().invoke(["--quiet", "--no-use-colors", *command])

@@ -119,35 +119,76 @@ def dbt_target(settings: Settings) -> Path:
 class Build:
     gate: Any  # publishers.casavi.gates.TestGate
     problems: list[str]  # failing dbt nodes outside the publisher's models (reported)
+    skipped_since: int | None = None  # the build was skipped: inputs as in this run's build
 
 
-def build_plan(settings: Settings) -> Build:
+def build_plan(settings: Settings, run_id: int | None = None, rebuild: bool = False) -> Build:
     """`dbt build`, then check its results: the plan must be fresh; failing tests on the models
     the publisher reads block the collections they guard.
 
-    When such a test skipped the plan model, the plan is rebuilt without tests
-    (`dbt run -s +plan_changes`) and the guarded collections stay blocked.
+    The build is skipped when nothing it reads changed since the last clean build
+    (`portal_sync.buildinputs`), unless `rebuild`. When a failing test skipped the plan
+    model, the plan is rebuilt without tests (`dbt run -s +plan_changes`) and the guarded
+    collections stay blocked.
 
     Raises:
         PlanRefused: the plan could not be built in this run.
     """
-    from portal_sync.dbt import run_dbt
-    from publishers.casavi.gates import read_build, refuse_unless_plan_built
+    from portal_sync.dbt import dbt_vars, run_dbt
+    from publishers.casavi.gates import TestGate, read_build, refuse_unless_plan_built
 
+    target = dbt_target(settings)
+    variables = dbt_vars(settings)
+    before = None if rebuild else _unchanged_since(settings, target, variables)
+    if before is not None:
+        return Build(TestGate(), [], skipped_since=before)
     build_error: UserError | None = None
     try:
         run_dbt(settings, ["build"])
     except UserError as exc:
         build_error = exc
-    target = dbt_target(settings)
     result = read_build(target)
     if build_error is not None and not result.other_failures and not result.gate.blocked:
         result.other_failures.append(str(build_error))
+    clean = result.plan_status == "success" and not result.gate.blocked
     if result.plan_status != "success" and result.gate.blocked and not result.other_failures:
         rebuilt = read_build_after(settings, ["run", "-s", f"+{PLAN_MODEL}"])
         result.plan_status = rebuilt
     refuse_unless_plan_built(result)
+    if clean and not result.other_failures:
+        _remember_inputs(settings, target, variables, run_id)
     return Build(result.gate, result.other_failures)
+
+
+def _unchanged_since(settings: Settings, target: Path, variables: dict[str, Any]) -> int | None:
+    """The run of the last clean build when this run's inputs equal its inputs, else None."""
+    from portal_sync import buildinputs
+    from portal_sync.dbt import PROJECT_DIR
+
+    record = buildinputs.last_clean(target)
+    if record is None:
+        return None
+    with connect(settings.warehouse_path, read_only=True) as con:
+        if not buildinputs.tables_exist(con, record["outputs"]):
+            return None
+        fingerprint = buildinputs.inputs(con, variables, PROJECT_DIR, record["tables"])
+    if fingerprint != record["fingerprint"]:
+        return None
+    return int(record["run_id"]) if record.get("run_id") is not None else 0
+
+
+def _remember_inputs(
+    settings: Settings, target: Path, variables: dict[str, Any], run_id: int | None
+) -> None:
+    from portal_sync import buildinputs
+    from portal_sync.dbt import PROJECT_DIR
+
+    manifest = target / "manifest.json"
+    tables = buildinputs.source_tables(manifest)
+    outputs = buildinputs.model_tables(manifest)
+    with connect(settings.warehouse_path, read_only=True) as con:
+        fingerprint = buildinputs.inputs(con, variables, PROJECT_DIR, tables)
+    buildinputs.remember(target, fingerprint, tables, outputs, run_id)
 
 
 def read_build_after(settings: Settings, args: list[str]) -> str:
@@ -189,11 +230,22 @@ class SyncResult:
 
 
 @contextmanager
-def _stage(console: Console, name: str) -> Iterator[None]:
+def _stage(console: Console, name: str) -> Iterator[list[str]]:
+    """Time a stage and print one line; the body may add notes to the yielded list."""
     started = time.perf_counter()
+    notes: list[str] = []
     with console.status(f"{name} …") if console.is_terminal else nullcontext():
-        yield
-    console.print(f"  {name:<9} done in {time.perf_counter() - started:.1f} s")
+        yield notes
+    suffix = f" ({'; '.join(notes)})" if notes else ""
+    console.print(f"  {name:<9} done in {time.perf_counter() - started:.1f} s{suffix}")
+
+
+def _build_stage(console: Console, settings: Settings, run_id: int, rebuild: bool = False) -> Build:
+    with _stage(console, "dbt build") as notes:
+        build = build_plan(settings, run_id, rebuild=rebuild)
+        if build.skipped_since is not None:
+            notes.append(f"skipped: its inputs are unchanged since run {build.skipped_since}")
+    return build
 
 
 def _progress(console: Console, total: int) -> Progress:
@@ -269,8 +321,9 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
                 settings.casavi.snapshot_max_age_minutes,
                 None if options.docuware_only else ingest_started,
             )
-        with _stage(console, "dbt build"):
-            build = build_plan(settings)
+        build = _build_stage(console, settings, run_id, rebuild=options.full)
+        if build.skipped_since is not None:
+            counts["dbt.build.skipped"] = 1
         with connect(settings.warehouse_path) as con:
             prepared = prepare(
                 con,
@@ -409,8 +462,7 @@ def plan(
             ingest_started = protocol.now()
             with _stage(console, "ingest"):
                 _ingest(settings, SyncOptions(), run_id)
-            with _stage(console, "dbt build"):
-                build = build_plan(settings)
+            build = _build_stage(console, settings, run_id)
             warnings: list[str] = []
             with connect(settings.warehouse_path) as con:
                 try:

@@ -7,6 +7,7 @@ Tests run in file order and build on each other.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,6 +151,24 @@ def test_a_second_sync_right_after_sends_zero_writes(world: tuple[Portal, Cases]
     assert "nothing to publish" in result.stdout
 
 
+def test_once_nothing_changes_a_sync_skips_the_dbt_build(world: tuple[Portal, Cases]) -> None:
+    """The syncs after a publishing one read its echo (casavi, then the write-back in iX-Haus);
+    then nothing changes anywhere, and the build is skipped: its inputs are the same."""
+    portal, _ = world
+    before = portal.writes()
+    outputs = []
+    for _ in range(3):
+        result = portal.sync()
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout)
+        if "skipped" in result.stdout:
+            break
+    assert "dbt build done" in outputs[-1] and "skipped: its inputs are unchanged" in outputs[-1]
+    assert portal.writes() == before
+    counts = portal.query("select counts from portal_sync.runs order by run_id desc limit 1")[0][0]
+    assert json.loads(counts)["dbt.build.skipped"] == 1
+
+
 def test_plan_shows_a_change_without_sending_it(world: tuple[Portal, Cases]) -> None:
     portal, cases = world
     portal.execute(
@@ -161,6 +180,7 @@ def test_plan_shows_a_change_without_sending_it(world: tuple[Portal, Cases]) -> 
     result = portal.cli("plan", "--details")
     assert result.returncode == 2, result.stdout + result.stderr
     assert f"- posts/B-{cases.bulletin}" in result.stdout
+    assert "skipped" not in result.stdout  # a changed input: built again
     assert portal.writes() == before
 
 
