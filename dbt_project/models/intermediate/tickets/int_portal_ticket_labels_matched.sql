@@ -17,11 +17,15 @@ priorities as (
 ),
 
 standard_status as (
-    select status_id from statuses where is_standard order by status_id limit 1
+    select status_id from statuses
+    where is_standard
+    order by status_id limit 1
 ),
 
 standard_priority as (
-    select priority_id from priorities where is_standard order by priority_id limit 1
+    select priority_id from priorities
+    where is_standard
+    order by priority_id limit 1
 ),
 
 status_by_label as (

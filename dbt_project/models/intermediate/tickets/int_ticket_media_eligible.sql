@@ -14,10 +14,7 @@ tickets as (
 final as (
     select
         media.media_id,
-        case
-            when media.portal_attachment_id is not null then media.portal_attachment_id
-            else 'M-' || media.media_id
-        end as casavi_id,
+        coalesce(media.portal_attachment_id, 'M-' || media.media_id) as casavi_id,
         media.ticket_id,
         tickets.casavi_id as ticket_casavi_id,
         media.file_name,

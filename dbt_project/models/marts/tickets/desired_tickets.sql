@@ -32,7 +32,7 @@ from_ixhaus as (
         {
             'audiences': audiences,
             'propertyWide': is_property_wide
-        }::struct(audiences varchar [], "propertyWide" boolean) as visibility,
+        }::struct(audiences varchar[], "propertyWide" boolean) as visibility,
         is_notify_unregistered as "notifyUnregisteredContacts"
     from tickets
     where is_synced and casavi_collection = 'tickets' and not is_from_portal
@@ -59,7 +59,7 @@ from_portal as (
         from_json(
             casavi_tickets.visibility,
             '{"audiences": ["VARCHAR"], "propertyWide": "BOOLEAN"}'
-        )::struct(audiences varchar [], "propertyWide" boolean) as visibility,
+        )::struct(audiences varchar[], "propertyWide" boolean) as visibility,
         casavi_tickets.notify_unregistered_contacts as "notifyUnregisteredContacts"
     from tickets
     inner join casavi_tickets on tickets.casavi_id = casavi_tickets.id

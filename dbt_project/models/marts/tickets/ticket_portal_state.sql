@@ -122,11 +122,13 @@ final as (
         case
             when portal_status = 'NOT_TRANSFERRED' then reason_text_de
             when portal_status = 'FAILED' and publish_status = 'stuck'
-                then 'Übertragung an das Serviceportal scheitert wiederholt (Endlosschleife): '
-                || coalesce(publish_last_error, 'unbekannter Fehler')
+                then
+                    'Übertragung an das Serviceportal scheitert wiederholt (Endlosschleife): '
+                    || coalesce(publish_last_error, 'unbekannter Fehler')
             when portal_status = 'FAILED'
-                then 'Übertragung an das Serviceportal fehlgeschlagen: '
-                || coalesce(publish_last_error, 'unbekannter Fehler')
+                then
+                    'Übertragung an das Serviceportal fehlgeschlagen: '
+                    || coalesce(publish_last_error, 'unbekannter Fehler')
         end as reason_text,
         case when has_portal_news then last_portal_activity_at end as last_portal_change_at,
         case when has_portal_news then last_portal_activity_kind end as last_portal_change_kind,

@@ -81,10 +81,11 @@ responsibilities as (
 ),
 
 contact_roles as (
+    -- `contract` is a struct column (sqlfluff reads `contract.x` as a table reference)
     select distinct
-        contact_id,
-        contract."propertyId" as property_id,
-        contract."type" as role
+        contact_id,  -- noqa: RF03
+        contract."propertyId" as property_id,  -- noqa: RF03
+        contract.type as role
     from contracts
     where
         contract."startDate" <= {{ today() }}
@@ -111,8 +112,8 @@ ticket_viewers as (
     inner join contact_roles
         on
             desired_tickets."propertyId" = contact_roles.property_id
-            and list_contains(desired_tickets.visibility.audiences, contact_roles.role)
-    where desired_tickets.visibility."propertyWide"
+            and list_contains(desired_tickets.visibility.audiences, contact_roles.role)  -- noqa: RF01
+    where desired_tickets.visibility."propertyWide"  -- noqa: RF01
 ),
 
 post_viewers as (
@@ -169,7 +170,9 @@ released_roles as (
 
 ticket_entitled as (
     -- the reporter, while their account is open and their role is released
-    select ticket_casavi_id, person_id
+    select
+        ticket_casavi_id,
+        person_id
     from released_roles
     where
         not is_bulletin
@@ -177,18 +180,24 @@ ticket_entitled as (
         and is_account_open
     union
     -- the author of a ticket created in the portal
-    select ticket_casavi_id, reporter_person_id as person_id
+    select
+        ticket_casavi_id,
+        reporter_person_id as person_id
     from typed_tickets
     where is_from_portal and reporter_person_id is not null
     union
     -- Objektmeldung: everyone with a current released role in the object
-    select ticket_casavi_id, person_id
+    select
+        ticket_casavi_id,
+        person_id
     from released_roles
     where not is_bulletin and is_object_ticket and is_current and is_account_open
 ),
 
 post_entitled as (
-    select post_casavi_id, person_id
+    select
+        post_casavi_id,
+        person_id
     from released_roles
     where is_bulletin and not is_closed_or_cancelled and is_current and is_account_open
 ),
