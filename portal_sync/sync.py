@@ -359,7 +359,7 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
                     )
                 )
         failed_items = len(report.failed)
-        held_back = bool(prepared.blocked) or bool(build.problems)
+        held_back = bool(prepared.blocked) or bool(build.problems) or bool(prepared.waiting)
         status = (
             "partial" if failed_items or held_back or counts.get("writeback.failed") else "success"
         )
@@ -367,6 +367,7 @@ def _locked_sync(settings: Settings, options: SyncOptions, console: Console) -> 
         if status == "partial":
             parts = [f"{failed_items} item(s) failed"] if failed_items else []
             parts += list(prepared.blocked.values()) + build.problems
+            parts += [text for text in [prepared.waiting_text()] if text]
             error = "; ".join(parts)[:500]
     except PlanRefused as exc:
         status, error = "refused", str(exc)
@@ -420,6 +421,9 @@ def print_summary(
     if report:
         for reason in report.prepared.blocked.values():
             console.print(f"[yellow]held back:[/] {escape(reason)}")
+        waiting = report.prepared.waiting_text()
+        if waiting:
+            console.print(f"[yellow]held back:[/] {escape(waiting)}")
         failed = report.failed
         for outcome in failed[:10]:
             console.print(
@@ -482,6 +486,7 @@ def plan(
                     f"{settings.portal.max_delete_ratio:.0%} of {'; '.join(prepared.delete_ratio_problems)} (F2)"
                 )
             warnings += list(prepared.blocked.values()) + build.problems
+            warnings += [text for text in [prepared.waiting_text()] if text]
             print_plan(console, prepared.full_plan, details)
             for warning in warnings:
                 console.print(f"[yellow]{escape(warning)}[/]")
@@ -587,12 +592,22 @@ def status(settings: Settings, console: Console, last: int = 10) -> int:
     if failed:
         console.print(f"{failed} item(s) failed in their last attempt (retried on every run)")
     if stuck:
+        from publishers.casavi.outcomes import next_retry
+
         console.print(
-            f"[red]{len(stuck)} stuck item(s)[/] (failed on {settings.portal.stuck_after_failures}+ runs in a row; still retried):"
+            f"[red]{len(stuck)} stuck item(s)[/] (failed on {settings.portal.stuck_after_failures}+ runs "
+            "in a row; retried with a pause that doubles after every failure):"
         )
         for collection, resource_id, failures, last_error, attempted in stuck:
+            due = next_retry(
+                attempted,
+                failures,
+                settings.portal.stuck_after_failures,
+                settings.schedule.every_seconds,
+            )
             console.print(
-                f"  {collection}/{resource_id}: {failures} failed runs, last {attempted:%Y-%m-%d %H:%M:%S}: {escape(last_error or '')}",
+                f"  {collection}/{resource_id}: {failures} failed runs, last {attempted:%Y-%m-%d %H:%M:%S}, "
+                f"next retry from {due:%Y-%m-%d %H:%M:%S}: {escape(last_error or '')}",
                 soft_wrap=True,
             )
     else:

@@ -2,14 +2,16 @@
 
 One row per (collection, resource_id) the publisher ever tried. `confirmed` only when
 casavi answered 2xx (or 404 for a delete); a failure increments `consecutive_failures`,
-and from `portal.stuck_after_failures` on the item is `stuck` (still retried every run).
+and from `portal.stuck_after_failures` on the item is `stuck`. A stuck item keeps being
+retried, with backoff (A6): the pause after its last attempt doubles with every further
+failure — 1, 2, 4, … schedule intervals (`schedule.every_seconds`), at most `MAX_PAUSE`.
 `attempts` counts the runs that tried the item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 import pyarrow as pa
@@ -36,8 +38,51 @@ create table if not exists {SCHEMA}.publish_items (
 """
 
 
+#: The longest pause between two retries of a stuck item.
+MAX_PAUSE = timedelta(hours=24)
+
+
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DDL)
+
+
+def retry_pause(failures: int, stuck_after: int, every_seconds: int) -> timedelta:
+    """The pause after the last attempt of a stuck item with `failures` failures in a row.
+
+    One schedule interval when it just became stuck, doubling with every further failure,
+    at most `MAX_PAUSE`.
+    """
+    doublings = min(max(failures - stuck_after, 0), 20)
+    return min(timedelta(seconds=every_seconds * 2**doublings), MAX_PAUSE)
+
+
+def next_retry(
+    last_attempt: datetime, failures: int, stuck_after: int, every_seconds: int
+) -> datetime:
+    """When a stuck item is due again: its pause after the last attempt, less half an
+    interval (so a run that starts a little early on schedule does not skip it)."""
+    pause = retry_pause(failures, stuck_after, every_seconds)
+    return last_attempt + pause - timedelta(seconds=every_seconds / 2)
+
+
+def waiting(
+    con: duckdb.DuckDBPyConnection,
+    stuck_after: int,
+    every_seconds: int,
+    at: datetime | None = None,
+) -> dict[tuple[str, str], datetime]:
+    """Stuck items not due for a retry at `at` (default now): (collection, id) → next retry."""
+    ensure(con)
+    moment = at or now()
+    found: dict[tuple[str, str], datetime] = {}
+    for collection, resource_id, failures, last_attempt in con.execute(
+        f"select collection, resource_id, consecutive_failures, last_attempt_at "
+        f"from {SCHEMA}.publish_items where status = 'stuck'"
+    ).fetchall():
+        due = next_retry(last_attempt, int(failures), stuck_after, every_seconds)
+        if due > moment:
+            found[(str(collection), str(resource_id))] = due
+    return found
 
 
 def record(

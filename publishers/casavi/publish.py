@@ -63,6 +63,17 @@ class Prepared:
     blocked: dict[str, str] = field(default_factory=dict)  # collection -> reason
     delete_ratio_problems: list[str] = field(default_factory=list)
     forced: bool = False
+    waiting: dict[tuple[str, str], datetime] = field(default_factory=dict)  # stuck, not due (A6)
+
+    def waiting_text(self) -> str | None:
+        """One line about the stuck items that wait for their next retry, or None."""
+        if not self.waiting:
+            return None
+        soonest = min(self.waiting.values())
+        return (
+            f"{len(self.waiting)} stuck item(s) wait for their next retry (backoff, A6; "
+            f"the first at {soonest:%Y-%m-%d %H:%M} UTC; `portal-sync status` lists them)"
+        )
 
 
 @dataclass
@@ -121,13 +132,27 @@ def prepare(
             reason = gate.reason(collection)
             if reason:
                 blocked[collection] = reason
-    plan = full.where(lambda change: change.collection not in blocked)
+    planned = {(change.collection, change.resource_id) for change in full}
+    waiting = {
+        key: due
+        for key, due in outcome_store.waiting(
+            con, settings.portal.stuck_after_failures, settings.schedule.every_seconds
+        ).items()
+        if key in planned
+    }
+    plan = full.where(
+        lambda change: (
+            change.collection not in blocked
+            and (change.collection, change.resource_id) not in waiting
+        )
+    )
     return Prepared(
         plan=plan,
         full_plan=full,
         blocked=blocked,
         delete_ratio_problems=problems,
         forced=bool(problems),
+        waiting=waiting,
     )
 
 

@@ -324,3 +324,39 @@ def test_items_that_left_the_plan_are_settled(con: duckdb.DuckDBPyConnection) ->
     assert settled == 1
     rows = dict(con.execute("select resource_id, status from portal_sync.publish_items").fetchall())
     assert rows == {"U-1": "confirmed", "DW-1": "failed"}
+
+
+def test_the_pause_of_a_stuck_item_doubles_up_to_a_day() -> None:
+    pauses = [outcomes.retry_pause(failures, 3, 180).total_seconds() for failures in range(1, 8)]
+    assert pauses == [180, 180, 180, 360, 720, 1440, 2880]
+    assert outcomes.retry_pause(40, 3, 180) == outcomes.MAX_PAUSE
+
+
+def test_a_stuck_item_waits_until_its_next_retry(con: duckdb.DuckDBPyConnection) -> None:
+    add(con, "units", "U-1", "create", 2, {"number": "1"})
+    add(con, "units", "U-2", "create", 2, {"number": "2"})
+    stuck, failed = list(load_plan(con))
+    for run_id in (1, 2, 3, 4):
+        outcomes.record(con, run_id, [Outcome(stuck, False, 400, "HTTP 400")], stuck_after=3)
+    outcomes.record(con, 4, [Outcome(failed, False, 500, "HTTP 500")], stuck_after=3)
+    last = con.execute(
+        "select last_attempt_at from portal_sync.publish_items where resource_id = 'U-1'"
+    ).fetchone()[0]
+    # 4 failures, stuck after 3: pause 2 intervals of 180 s, due half an interval early
+    due = last + timedelta(seconds=270)
+    assert outcomes.waiting(con, 3, 180, at=due - timedelta(seconds=1)) == {("units", "U-1"): due}
+    assert outcomes.waiting(con, 3, 180, at=due) == {}  # failed (not stuck) items never wait
+
+
+def test_prepare_holds_back_a_waiting_stuck_item(con: duckdb.DuckDBPyConnection) -> None:
+    add(con, "units", "U-1", "create", 2, {"number": "1"})
+    add(con, "units", "U-2", "create", 2, {"number": "2"})
+    stuck = next(iter(load_plan(con)))
+    for run_id in (1, 2, 3):
+        outcomes.record(con, run_id, [Outcome(stuck, False, 400, "HTTP 400")], stuck_after=3)
+    settings = Settings.model_validate({"portal": {"stuck_after_failures": 3}})
+    prepared = prepare(con, settings, check_snapshot_first=False)
+    assert [change.resource_id for change in prepared.plan] == ["U-2"]
+    assert len(prepared.full_plan) == 2
+    assert set(prepared.waiting) == {("units", "U-1")}
+    assert "1 stuck item(s) wait for their next retry" in (prepared.waiting_text() or "")

@@ -10,6 +10,7 @@ import os
 import socket
 from typing import Any
 
+import duckdb
 import pytest
 import sqlalchemy as sa
 
@@ -140,6 +141,41 @@ def test_the_failed_item_is_retried_and_becomes_stuck(portal: Portal, bad_note: 
         f"ticket-messages/N-{bad_note}: 2 failed runs" in status.stdout
         and "HTTP 400" in status.stdout
     )
+
+
+def test_a_stuck_item_waits_for_its_next_retry_then_is_retried(
+    portal: Portal, bad_note: int
+) -> None:
+    """A6: a stuck item keeps being retried, with a pause that doubles (here: 1 h schedule)."""
+    hourly = {"PORTAL_SYNC__SCHEDULE__EVERY_SECONDS": "3600"}
+    before = portal.casavi.requests().get("PUT /v2/ticket-messages/{id}", 0)
+    result = portal.sync(env=hourly)
+    assert result.returncode == 1, result.stdout + result.stderr  # still not in casavi
+    assert "1 stuck item(s) wait for their next retry" in result.stdout
+    run_id, run_status, error = portal.last_run()
+    assert run_status == "partial" and "wait for their next retry" in error
+    assert portal.casavi.requests().get("PUT /v2/ticket-messages/{id}", 0) == before
+    assert portal.query(
+        "select count(*) from portal_sync.publish_items where last_run_id = ?", [run_id]
+    ) == [(0,)]
+    status = portal.cli("status", env=hourly)
+    assert f"ticket-messages/N-{bad_note}: 2 failed runs" in status.stdout
+    assert "next retry from" in status.stdout
+    # 90 minutes later it is due (pause 1 h less half an interval): tried, failed again
+    with duckdb.connect(str(portal.warehouse)) as con:
+        con.execute(
+            "update portal_sync.publish_items set last_attempt_at = last_attempt_at - interval 90 minute "
+            "where status = 'stuck'"
+        )
+    result = portal.sync(env=hourly)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "wait for their next retry" not in result.stdout
+    run_id = portal.last_run()[0]
+    assert portal.query(
+        "select resource_id, status, consecutive_failures from portal_sync.publish_items "
+        "where last_run_id = ?",
+        [run_id],
+    ) == [(f"N-{bad_note}", "stuck", 3)]
 
 
 def test_a_failed_snapshot_refuses_to_publish(portal: Portal) -> None:
