@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 
 from portal_sync import buildinputs
 from portal_sync.dbt import PROJECT_DIR, dbt_vars, run_dbt
@@ -77,27 +78,23 @@ def test_same_inputs_same_fingerprint(
     )
 
 
-def test_a_changed_row_changes_the_fingerprint(
-    warehouse_copy: Path, built_warehouse: BuiltWarehouse
-) -> None:
-    before = _fingerprint(warehouse_copy, built_warehouse)
-    _change(
-        warehouse_copy,
+@pytest.mark.parametrize(
+    "change",
+    [
         "update raw_ixhaus.persons set last_name = last_name || 'x' "
         "where person_id = (select min(person_id) from raw_ixhaus.persons)",
-    )
-    assert _fingerprint(warehouse_copy, built_warehouse) != before
-
-
-def test_a_deleted_row_changes_the_fingerprint(
-    warehouse_copy: Path, built_warehouse: BuiltWarehouse
-) -> None:
-    before = _fingerprint(warehouse_copy, built_warehouse)
-    _change(
-        warehouse_copy,
         "delete from raw_ixhaus.tenancies "
         "where tenancy_id = (select max(tenancy_id) from raw_ixhaus.tenancies)",
-    )
+        'update raw_docuware.documents set "DWMODDATETIME" = "DWMODDATETIME" + interval 1 second '
+        'where "DWDOCID" = (select min("DWDOCID") from raw_docuware.documents)',
+    ],
+    ids=["changed row", "deleted row", "changed DocuWare row"],
+)
+def test_a_changed_or_deleted_row_changes_the_fingerprint(
+    warehouse_copy: Path, built_warehouse: BuiltWarehouse, change: str
+) -> None:
+    before = _fingerprint(warehouse_copy, built_warehouse)
+    _change(warehouse_copy, change)
     assert _fingerprint(warehouse_copy, built_warehouse) != before
 
 
