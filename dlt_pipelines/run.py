@@ -374,10 +374,14 @@ class _Context:
     def _ixhaus(self, full: bool) -> dict[str, int]:
         engine = self.engine
         ixhaus.check_contract(engine, self.settings.ixhaus_url)
+        tables = list(ixhaus.ixhaus_schema.READ_TABLES)
         source = ixhaus.ixhaus_source(engine, full=full)
-        return self._load(
-            ixhaus.PIPELINE, ixhaus.DATASET, source, list(ixhaus.ixhaus_schema.READ_TABLES)
-        )
+        if not full:  # load only the tables with changes; none changed: no dlt run
+            changed = ixhaus.changed_tables(engine, self.con)
+            if not changed:
+                return dict.fromkeys(tables, 0)
+            source = source.with_resources(*changed)
+        return self._load(ixhaus.PIPELINE, ixhaus.DATASET, source, tables)
 
     def _start_docuware(self, full: bool) -> _Reader:
         settings = self.settings.docuware

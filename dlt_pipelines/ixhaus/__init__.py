@@ -7,6 +7,9 @@
   `updated_at`, tiny) is replaced on every run;
 - full reconciliation (`full=True`): every table is re-read and replaced through a staging
   table and swapped in one transaction, which removes rows deleted in iX-Haus;
+- an incremental run first asks iX-Haus which tables changed (`changed_tables`, one count
+  per table on the `updated_at` index) and loads only those; when none changed, dlt does not
+  run at all;
 - column types come from the contract (`ixhaus_schema`), whatever the driver returns:
   Oracle NUMBER as float/Decimal → bigint, DATE as datetime → date, NUMBER(1) → bool.
 """
@@ -143,6 +146,67 @@ def check_contract(engine: Engine, url: str) -> None:
                 raise UserError(
                     f"iX-Haus database {safe_url(url)}: column {name}.{col.name} is missing"
                 )
+
+
+def changed_tables(engine: Engine, con: Any) -> list[str]:
+    """The contract tables an incremental load would find changes in (`con`: the warehouse).
+
+    A table with `updated_at` changed when iX-Haus has another number of rows at or after
+    the newest `updated_at` in the warehouse than the warehouse has: a new or updated row
+    carries a later stamp, a deleted one at the edge changes the count (the incremental
+    read is `updated_at >= cursor`, so this sees what it would read). A table without
+    `updated_at` (`system_settings`, a few rows) changed when its rows differ. A table not
+    in the warehouse yet changed when iX-Haus has rows in it.
+    """
+    present = {
+        row[0]
+        for row in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?", [DATASET]
+        ).fetchall()
+    }
+    changed: list[str] = []
+    with engine.connect() as conn:
+        for name in ixhaus_schema.READ_TABLES:
+            table = ixhaus_schema.metadata.tables[name]
+            if name not in present:
+                if conn.execute(sa.select(sa.func.count()).select_from(table)).scalar():
+                    changed.append(name)
+            elif has_cursor(name):
+                if _count_since(conn, table, con) is not None:
+                    changed.append(name)
+            elif _rows(conn.execute(sa.select(*contract_columns(name)))) != _rows(
+                con.execute(
+                    f"select {', '.join(_quoted(c.name) for c in contract_columns(name))} "
+                    f"from {DATASET}.{_quoted(name)}"
+                ).fetchall()
+            ):
+                changed.append(name)
+    return changed
+
+
+def _count_since(conn: Any, table: sa.Table, con: Any) -> tuple[int, int] | None:
+    """(iX-Haus, warehouse) row counts at or after the warehouse's newest `updated_at` when
+    they differ, else None."""
+    raw = f"{DATASET}.{_quoted(table.name)}"
+    newest = con.execute(f"select max({_quoted(CURSOR)}) from {raw}").fetchone()[0]
+    query = sa.select(sa.func.count()).select_from(table)
+    if newest is None:
+        here, there = 0, conn.execute(query).scalar()
+    else:
+        here = con.execute(
+            f"select count(*) from {raw} where {_quoted(CURSOR)} >= ?", [newest]
+        ).fetchone()[0]
+        there = conn.execute(query.where(table.c[CURSOR] >= newest)).scalar()
+    return None if here == there else (int(there or 0), int(here))
+
+
+def _rows(rows: Any) -> list[tuple[str | None, ...]]:
+    texts = [tuple(None if v is None else str(v) for v in row) for row in rows]
+    return sorted(texts, key=lambda row: [(v is None, v or "") for v in row])
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def ixhaus_source(engine: Engine, *, full: bool) -> Any:

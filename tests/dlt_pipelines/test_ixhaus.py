@@ -80,6 +80,53 @@ def test_updates_arrive_incrementally_and_deletions_after_a_full_run(
     assert "content" not in columns(settings, "raw_ixhaus", "ticket_media")
 
 
+def test_unchanged_tables_are_not_loaded_and_every_kind_of_change_is_seen(
+    ixhaus_db: IxhausDb, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path, ixhaus_url=ixhaus_db.url)
+    ingest_unlocked(settings, sources=IXHAUS)
+    loads = "select count(*) from raw_ixhaus._dlt_loads"
+    before = query(settings, loads)
+
+    quiet = ingest_unlocked(settings, sources=IXHAUS).results[0]
+
+    assert not quiet.full and set(quiet.rows.values()) == {0}
+    assert query(settings, loads) == before  # nothing changed: dlt did not run
+
+    def changed() -> list[str]:
+        engine = sa.create_engine(ixhaus_db.url)
+        try:
+            with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+                return ixhaus.changed_tables(engine, con)
+        finally:
+            engine.dispose()
+
+    # a new row with the same stamp as the newest one already loaded
+    ixhaus_db.execute(
+        "insert into tenancies (tenancy_id, unit_id, person_id, move_in_date, move_out_date, updated_at) "
+        "select tenancy_id + 1000000, unit_id, person_id, move_in_date, move_out_date, updated_at "
+        "from tenancies where tenancy_id = (select min(tenancy_id) from tenancies "
+        "where updated_at = (select max(updated_at) from tenancies))"
+    )
+    ixhaus_db.execute(
+        "update system_settings set setting_value = 'Neue Verwaltung GmbH' "
+        "where setting_key = 'Mandant/Name'"
+    )
+    assert sorted(changed()) == ["system_settings", "tenancies"]
+
+    loaded = ingest_unlocked(settings, sources=IXHAUS).results[0]
+
+    assert {table: rows for table, rows in loaded.rows.items() if rows} == {
+        "system_settings": 4,
+        "tenancies": 1,
+    }
+    assert changed() == []
+    assert query(
+        settings,
+        "select setting_value from raw_ixhaus.system_settings where setting_key = 'Mandant/Name'",
+    ) == [("Neue Verwaltung GmbH",)]
+
+
 def test_a_full_reconciliation_is_automatic_once_the_last_is_older_than_a_day(
     tmp_path: Path,
 ) -> None:
