@@ -495,30 +495,30 @@ class ControlMiddleware:
             return None
         controls = self.controls
         method: str = scope["method"]
-        try:
-            if controls.latency_ms:
-                await asyncio.sleep(controls.latency_ms / 1000)
-            wait = controls.over_rate_limit()
-            if wait is not None:
-                error = ApiError(429, "rate limit exceeded", headers={"Retry-After": str(wait)})
-                await self.render(error, scope)(scope, receive, send)
-                return None
-            rule = controls.pick_fault(method, path) if controls.rules else None
-            if rule is not None and rule.delay_ms:
-                await asyncio.sleep(rule.delay_ms / 1000)
-            if rule is not None and rule.status is not None:
-                headers = {"Retry-After": "1"} if rule.status in (429, 503) else {}
-                error = ApiError(rule.status, f"injected fault {rule.status}", headers=headers)
-                await self.render(error, scope)(scope, receive, send)
-                return None
-            if rule is not None and rule.lose_response:
-                await self._dispatch(scope, receive, _discard)
-                # A non-None return makes uvicorn close the connection without answering.
-                return LOST
-            await self._dispatch(scope, receive, send)
+        # counted on arrival: once a client has its answer, the count includes the request,
+        # and a request its client gave up on (latency, delay) is not counted after a reset
+        controls.counts[f"{method} {path_template(self.router, scope)}"] += 1
+        if controls.latency_ms:
+            await asyncio.sleep(controls.latency_ms / 1000)
+        wait = controls.over_rate_limit()
+        if wait is not None:
+            error = ApiError(429, "rate limit exceeded", headers={"Retry-After": str(wait)})
+            await self.render(error, scope)(scope, receive, send)
             return None
-        finally:
-            controls.counts[f"{method} {path_template(self.router, scope)}"] += 1
+        rule = controls.pick_fault(method, path) if controls.rules else None
+        if rule is not None and rule.delay_ms:
+            await asyncio.sleep(rule.delay_ms / 1000)
+        if rule is not None and rule.status is not None:
+            headers = {"Retry-After": "1"} if rule.status in (429, 503) else {}
+            error = ApiError(rule.status, f"injected fault {rule.status}", headers=headers)
+            await self.render(error, scope)(scope, receive, send)
+            return None
+        if rule is not None and rule.lose_response:
+            await self._dispatch(scope, receive, _discard)
+            # A non-None return makes uvicorn close the connection without answering.
+            return LOST
+        await self._dispatch(scope, receive, send)
+        return None
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False

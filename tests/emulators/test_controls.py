@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -68,6 +70,17 @@ def test_latency_and_delay_rules_slow_requests_down(casavi: Emulator, api: httpx
     assert api.get("/v2/properties", timeout=5).status_code == 200  # the delay rule is specific
     casavi.faults()
     assert api.get("/v2/units", timeout=5).status_code == 200
+
+
+def test_a_request_is_counted_on_arrival_not_after_its_client_gave_up(casavi: Emulator) -> None:
+    """A slow request whose client timed out must not show up in the counts after a reset."""
+    casavi.faults(latency_ms=1000)
+    with casavi.client() as api, pytest.raises(httpx.ReadTimeout):
+        api.get("/v2/units", timeout=0.2)
+    assert casavi.requests()["GET /v2/units"] == 1  # counted although not answered yet
+    casavi.reset()
+    time.sleep(1.2)  # the abandoned request finishes on the server meanwhile
+    assert casavi.requests() == {}
 
 
 def test_rate_limit_answers_429_with_retry_after(casavi: Emulator, api: httpx.Client) -> None:
