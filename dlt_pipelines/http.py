@@ -8,6 +8,7 @@ Messages name the service, method and path, never headers, bodies or tokens.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,17 @@ from portal_sync.errors import UserError
 RETRY_STATUS = {429, 500, 502, 503, 504}
 MAX_RETRY_AFTER = 60.0
 CONNECT_RETRIES = 2
+
+
+def is_loopback(url: str) -> bool:
+    """True when `url` points at this machine (the local emulators, where demo credentials apply)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class ServiceError(UserError):

@@ -29,7 +29,7 @@ from portal_sync import protocol
 from portal_sync.errors import UserError
 from portal_sync.protocol import SCHEMA, now
 from portal_sync.runlock import run_lock
-from portal_sync.settings import Settings, secret
+from portal_sync.settings import Settings
 from portal_sync.warehouse import connect
 
 if TYPE_CHECKING:
@@ -385,7 +385,7 @@ class _Context:
 
     def _start_docuware(self, full: bool) -> _Reader:
         settings = self.settings.docuware
-        username, password = self._docuware_credentials()
+        username, password = docuware.credentials(self.engine, self.settings)
         since, skip = docuware.start_point(self.con, full)
 
         def read(cancelled: Callable[[], bool]) -> docuware.DocumentPages:
@@ -416,22 +416,6 @@ class _Context:
         return self._load(
             docuware.PIPELINE, docuware.DATASET, source, ["documents", "document_types"]
         )
-
-    def _docuware_credentials(self) -> tuple[str, str]:
-        """A8: the technical user's DocuWare login in iX-Haus, else the secrets (never logged)."""
-        own = ixhaus.docuware_credentials(self.engine, self.settings.ixhaus.technical_user)
-        if own is not None:
-            return own
-        # the local emulator only: demo/demo when nothing is set (README, Settings)
-        fallback = "demo" if casavi.is_loopback(self.settings.docuware.url) else None
-        username = secret("DOCUWARE_USERNAME", fallback)
-        password = secret("DOCUWARE_PASSWORD", fallback)
-        if not username or not password:
-            raise UserError(
-                f"DocuWare: no credentials: the technical user {self.settings.ixhaus.technical_user} has no "
-                "DocuWare login in iX-Haus and DOCUWARE_USERNAME/DOCUWARE_PASSWORD are not set"
-            )
-        return username, password
 
     def _start_casavi(self, full: bool) -> _Reader:
         settings = self.settings.casavi

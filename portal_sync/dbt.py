@@ -63,6 +63,12 @@ def dbt_vars(settings: Settings, environ: dict[str, str] | None = None) -> dict[
     }
 
 
+def dbt_target(settings: Settings) -> Path:
+    """Where dbt leaves `run_results.json` and `manifest.json` for the warehouse of `settings`
+    (`<warehouse dir>/dbt/target`; the logs go to `<warehouse dir>/dbt/logs`)."""
+    return settings.warehouse_path.resolve().parent / "dbt" / "target"
+
+
 @dataclass
 class DbtOutcome:
     """What a dbt invocation did: node name → status, plus dbt's own result object."""
@@ -196,7 +202,8 @@ def run_dbt(
 
     warehouse = settings.warehouse_path.resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    work = warehouse.parent / "dbt"
+    target = dbt_target(settings)
+    work = target.parent
     command = list(args)
     chooses_types = any(arg in {"--resource-type", "--exclude-resource-type"} for arg in args)
     if args[:1] == ["build"] and not unit_tests and not chooses_types:
@@ -207,7 +214,7 @@ def run_dbt(
         "--profiles-dir",
         str(PROJECT_DIR),
         "--target-path",
-        str(work / "target"),
+        str(target),
         "--log-path",
         str(work / "logs"),
     ]
@@ -218,21 +225,21 @@ def run_dbt(
         variables = dbt_vars(settings, environ)
         command += ["--vars", json.dumps(variables)]
         cached = parse_cache_dir(environ) / f"{_parse_key(variables, warehouse)}.msgpack"
-        seeded = _seed_partial_parse(cached, work / "target")
+        seeded = _seed_partial_parse(cached, target)
     # The profile's path is the bare file name, opened from the warehouse folder: dbt hashes
     # the profile into the saved manifest, so an absolute path would make every warehouse
     # parse the project anew.
     environment = {WAREHOUSE_ENV: warehouse.name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     # whatever this invocation builds, the record of the last clean build's inputs no
     # longer describes the marts: `sync` writes a new one after a clean build
-    buildinputs.forget(work / "target")
+    buildinputs.forget(target)
     with _environment(environment), chdir(warehouse.parent):
         try:
             outcome = dbtRunner().invoke(["--quiet", "--no-use-colors", *command])
         finally:
             _release_warehouse()
     if cached is not None:
-        _store_partial_parse(cached, work / "target", seeded)
+        _store_partial_parse(cached, target, seeded)
     statuses: dict[str, str] = {}
     for item in getattr(outcome.result, "results", None) or []:
         node = getattr(item, "node", None)
@@ -415,7 +422,7 @@ def docs(settings: Settings, port: int = 8080, serve: bool = True) -> Path:
     Returns the folder of the generated site (`index.html`, `catalog.json`, ...).
     """
     run_dbt(settings, ["docs", "generate"])
-    target = settings.warehouse_path.resolve().parent / "dbt" / "target"
+    target = dbt_target(settings)
     if serve:
         run_dbt(settings, ["docs", "serve", "--port", str(port), "--no-browser"])
     return target

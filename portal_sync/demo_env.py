@@ -25,12 +25,13 @@ from portal_sync.settings import Settings
 
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def _loopback_port(url: str) -> tuple[str, int] | None:
+    from dlt_pipelines.http import is_loopback
+
     parts = urlsplit(url)
-    if (parts.hostname or "") not in _LOOPBACK:
+    if not is_loopback(url):
         return None
     return parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme == "https" else 80)
 

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from portal_sync import protocol
+from portal_sync.dbt import dbt_target
 from portal_sync.errors import UserError
 from portal_sync.runlock import RunLockedError, run_lock
 from portal_sync.settings import Settings
@@ -108,11 +109,6 @@ def _ingest(settings: Settings, options: SyncOptions, run_id: int | None) -> dic
         run_id=run_id,
     )
     return dict(report.counts())
-
-
-def dbt_target(settings: Settings) -> Path:
-    """Where `portal_sync.dbt.run_dbt` leaves `run_results.json` and `manifest.json`."""
-    return settings.warehouse_path.resolve().parent / "dbt" / "target"
 
 
 @dataclass
@@ -202,16 +198,9 @@ def read_build_after(settings: Settings, args: list[str]) -> str:
 
 
 def _writeback(settings: Settings, run_id: int, client: Any, rebuild: bool) -> dict[str, int]:
-    """=== WRITE-BACK HOOK (issue: write-back to iX-Haus) ===
-
-    Builds the write-back models, then calls `publishers.ixhaus.writeback(...)` when that
-    module exists; without it, the sync ends after publishing.
-    """
-    try:
-        from publishers.ixhaus import writeback
-    except ImportError:
-        return {}
+    """Rebuild the write-back models when something was published, then write back."""
     from portal_sync.dbt import run_dbt
+    from publishers.ixhaus import writeback
 
     if rebuild:  # else the models of this run's first build are still current
         run_dbt(settings, ["build", "-s", WRITEBACK_SELECTOR])

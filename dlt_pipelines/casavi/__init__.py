@@ -16,7 +16,6 @@ Keep the paths and field list in this module, so they can be corrected against t
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from dlt_pipelines.http import Http, ServiceError
+from dlt_pipelines.http import Http, ServiceError, is_loopback
 from portal_sync.errors import UserError
 from portal_sync.protocol import SCHEMA, now
 
@@ -182,16 +181,6 @@ def column_hints(collection: str, merge: bool = True) -> Any:  # dlt TTableSchem
         "hard_delete": merge,
     }
     return hints
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def credentials(url: str) -> tuple[str, str]:

@@ -17,10 +17,14 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlt_pipelines.http import Http, ServiceError
+from dlt_pipelines.http import Http, ServiceError, is_loopback
 from portal_sync.errors import UserError
+from portal_sync.settings import Settings, secret
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 DATASET = "raw_docuware"
 PIPELINE = "docuware"
@@ -178,6 +182,29 @@ def documents_table(docs: list[dict[str, Any]]) -> Any:  # pyarrow.Table
             values = [None if v is None else str(v) for v in values]
         arrays[name] = pa.array(values, type=pa.type_for_alias(_ARROW_TYPES[kind]))
     return pa.table(arrays)
+
+
+def credentials(engine: Engine, settings: Settings) -> tuple[str, str]:
+    """A8: the technical user's DocuWare login in iX-Haus, else DOCUWARE_USERNAME /
+    DOCUWARE_PASSWORD; demo/demo only for the local emulator. Never logged.
+
+    Raises:
+        UserError: neither is set.
+    """
+    from dlt_pipelines import ixhaus
+
+    own = ixhaus.docuware_credentials(engine, settings.ixhaus.technical_user)
+    if own is not None:
+        return own
+    fallback = "demo" if is_loopback(settings.docuware.url) else None
+    username = secret("DOCUWARE_USERNAME", fallback)
+    password = secret("DOCUWARE_PASSWORD", fallback)
+    if not username or not password:
+        raise UserError(
+            f"DocuWare: no credentials: the technical user {settings.ixhaus.technical_user} has no "
+            "DocuWare login in iX-Haus and DOCUWARE_USERNAME/DOCUWARE_PASSWORD are not set"
+        )
+    return username, password
 
 
 @dataclass

@@ -19,12 +19,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
+from dlt_pipelines.casavi import credentials
 from portal_sync.errors import UserError
-from portal_sync.settings import Settings, secret
+from portal_sync.settings import Settings
 
 AUTHENTICATE_PATH = "/v2/authenticate"
 #: Collections written as multipart (`meta` JSON part + `file` part).
@@ -41,7 +42,6 @@ COLLECTIONS = (
     "posts",
     "documents",
 )
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _ERROR_TEXT_LIMIT = 300
 
 
@@ -54,27 +54,6 @@ def request_body(collection: str, payload: dict[str, Any]) -> dict[str, Any]:
     """The API body for a plan payload (the plan already holds the exact API fields)."""
     del collection  # one place to map fields per collection, should the real API differ
     return payload
-
-
-def is_loopback(url: str) -> bool:
-    """True when `url` points at this machine (the emulators)."""
-    return (urlsplit(url).hostname or "") in _LOOPBACK
-
-
-def credentials(url: str) -> tuple[str, str]:
-    """The API key and secret; demo/demo only for a loopback URL.
-
-    Raises:
-        UserError: when no credentials are configured for a non-loopback URL.
-    """
-    key, api_secret = secret("CASAVI_KEY"), secret("CASAVI_SECRET")
-    if key and api_secret:
-        return key, api_secret
-    if is_loopback(url):
-        return key or "demo", api_secret or "demo"
-    raise UserError(
-        f"casavi at {url}: no credentials; set CASAVI_KEY and CASAVI_SECRET (env or .dlt/secrets.toml)"
-    )
 
 
 class TokenBucket:

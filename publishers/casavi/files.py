@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from portal_sync import ixhaus_schema
 from portal_sync.errors import UserError
-from portal_sync.settings import Settings, secret
+from portal_sync.settings import Settings
 from publishers.casavi.plan import FileRef
 
 SPOOL_BYTES = 8 * 1024 * 1024
@@ -145,29 +145,13 @@ class FileStore:
 
 
 def _docuware_client(settings: Settings) -> Any:
-    """Ingest's DocuWare client, with ingest's credential choice (A8): the technical user's
-    DocuWare login in iX-Haus, else DOCUWARE_USERNAME / DOCUWARE_PASSWORD (demo/demo on loopback).
-    """
-    from dlt_pipelines import docuware, ixhaus
-    from dlt_pipelines.casavi import is_loopback
+    """Ingest's DocuWare client with ingest's choice of login (A8)."""
+    from dlt_pipelines import docuware
     from dlt_pipelines.http import Http
 
-    factory = getattr(docuware, "client_from_settings", None)
-    if factory is not None:
-        return factory(settings)
     engine = sa.create_engine(settings.ixhaus_url)
     try:
-        own = ixhaus.docuware_credentials(engine, settings.ixhaus.technical_user)
+        username, password = docuware.credentials(engine, settings)
     finally:
         engine.dispose()
-    if own is None:
-        fallback = "demo" if is_loopback(settings.docuware.url) else None
-        own = (
-            secret("DOCUWARE_USERNAME", fallback) or "",
-            secret("DOCUWARE_PASSWORD", fallback) or "",
-        )
-    if not all(own):
-        raise UserError(
-            "DocuWare: no credentials (technical user's login in iX-Haus or DOCUWARE_USERNAME/DOCUWARE_PASSWORD)"
-        )
-    return docuware.DocuWareClient(settings.docuware.url, own[0], own[1], Http("DocuWare"))
+    return docuware.DocuWareClient(settings.docuware.url, username, password, Http("DocuWare"))

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
@@ -38,44 +37,18 @@ class Snapshot:
 
 
 def latest_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot | None:
-    """The newest casavi snapshot record (ingest's `dlt_pipelines.casavi.latest_snapshot` if present)."""
-    try:
-        from dlt_pipelines.casavi import latest_snapshot as ingest_latest
+    """The snapshot the tables in `raw_casavi` hold (`dlt_pipelines.casavi.latest_snapshot`)."""
+    from dlt_pipelines.casavi import latest_snapshot as ingest_latest
 
-        found: Any = ingest_latest(con)
-    except ImportError:
-        found = _read_snapshot(con)
+    found = ingest_latest(con)
     if found is None:
         return None
-    if isinstance(found, Snapshot):
-        return found
-    get = (
-        found.get
-        if isinstance(found, dict)
-        else (lambda name, default=None: getattr(found, name, default))
-    )
     return Snapshot(
-        snapshot_id=str(get("snapshot_id", "")),
-        started_at=get("started_at"),
-        finished_at=get("finished_at"),
-        status=str(get("status", "")),
-        is_full=bool(get("is_full", False)),
-    )
-
-
-def _read_snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
-    try:
-        cursor = con.execute(
-            "select snapshot_id, started_at, finished_at, status, is_full from portal_sync.casavi_snapshots "
-            "order by started_at desc limit 1"
-        )
-    except duckdb.CatalogException:
-        return None
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(
-        zip(("snapshot_id", "started_at", "finished_at", "status", "is_full"), row, strict=True)
+        snapshot_id=str(found["snapshot_id"]),
+        started_at=found["started_at"],
+        finished_at=found["finished_at"],
+        status=str(found["status"]),
+        is_full=bool(found["is_full"]),
     )
 
 
