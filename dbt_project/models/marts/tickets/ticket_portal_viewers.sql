@@ -202,33 +202,33 @@ post_entitled as (
     where is_bulletin and not is_closed_or_cancelled and is_current and is_account_open
 ),
 
-public_messages as (
+-- ticket messages and attachments public in iX-Haus (portal-made ones are not checked)
+public_items as (
     select
-        'N-' || notes.note_id as message_casavi_id,
+        'ticket_message' as item_kind,
+        'N-' || notes.note_id as item_id,
         notes.ticket_id
     from notes
     where notes.is_public and notes.portal_message_id is null
     union all
     select
-        'ORD-' || orders.order_id as message_casavi_id,
+        'ticket_message' as item_kind,
+        'ORD-' || orders.order_id as item_id,
         orders.ticket_id
     from orders
     inner join typed_tickets on orders.ticket_id = typed_tickets.ticket_id
     where typed_tickets.has_note_on_commission
-),
-
-public_media as (
+    union all
     select
-        'M-' || media_id as attachment_casavi_id,
-        ticket_id
+        'ticket_attachment' as item_kind,
+        'M-' || media.media_id as item_id,
+        media.ticket_id
     from media
-    where is_public and portal_attachment_id is null
+    where media.is_public and media.portal_attachment_id is null
 ),
 
-seen as (
+ticket_viewers_entitled as (
     select
-        'ticket' as item_kind,
-        ticket_viewers.ticket_casavi_id as item_id,
         ticket_viewers.ticket_casavi_id,
         ticket_viewers.contact_id,
         ticket_entitled.person_id is not null as is_entitled
@@ -237,6 +237,31 @@ seen as (
         on
             ticket_viewers.ticket_casavi_id = ticket_entitled.ticket_casavi_id
             and ticket_viewers.contact_id = 'P-' || ticket_entitled.person_id
+),
+
+-- messages and attachments are seen by their ticket's viewers
+ticket_items as (
+    select
+        'ticket_message' as item_kind,
+        id as item_id,
+        "ticketId" as ticket_casavi_id
+    from desired_messages
+    union all
+    select
+        'ticket_attachment' as item_kind,
+        id as item_id,
+        "ticketId" as ticket_casavi_id
+    from desired_attachments
+),
+
+seen as (
+    select
+        'ticket' as item_kind,
+        ticket_casavi_id as item_id,
+        ticket_casavi_id,
+        contact_id,
+        is_entitled
+    from ticket_viewers_entitled
     union all
     select
         'post' as item_kind,
@@ -251,42 +276,21 @@ seen as (
             and post_viewers.contact_id = 'P-' || post_entitled.person_id
     union all
     select
-        'ticket_message' as item_kind,
-        desired_messages.id as item_id,
-        desired_messages."ticketId" as ticket_casavi_id,
-        ticket_viewers.contact_id,
-        public_messages.message_casavi_id is not null
-        and ticket_entitled.person_id is not null as is_entitled
-    from desired_messages
-    inner join ticket_viewers on desired_messages."ticketId" = ticket_viewers.ticket_casavi_id
-    left join typed_tickets on desired_messages."ticketId" = typed_tickets.ticket_casavi_id
-    left join public_messages
+        ticket_items.item_kind,
+        ticket_items.item_id,
+        ticket_items.ticket_casavi_id,
+        ticket_viewers_entitled.contact_id,
+        public_items.item_id is not null
+        and ticket_viewers_entitled.is_entitled as is_entitled
+    from ticket_items
+    inner join ticket_viewers_entitled
+        on ticket_items.ticket_casavi_id = ticket_viewers_entitled.ticket_casavi_id
+    left join typed_tickets on ticket_items.ticket_casavi_id = typed_tickets.ticket_casavi_id
+    left join public_items
         on
-            desired_messages.id = public_messages.message_casavi_id
-            and typed_tickets.ticket_id = public_messages.ticket_id
-    left join ticket_entitled
-        on
-            ticket_viewers.ticket_casavi_id = ticket_entitled.ticket_casavi_id
-            and ticket_viewers.contact_id = 'P-' || ticket_entitled.person_id
-    union all
-    select
-        'ticket_attachment' as item_kind,
-        desired_attachments.id as item_id,
-        desired_attachments."ticketId" as ticket_casavi_id,
-        ticket_viewers.contact_id,
-        public_media.attachment_casavi_id is not null
-        and ticket_entitled.person_id is not null as is_entitled
-    from desired_attachments
-    inner join ticket_viewers on desired_attachments."ticketId" = ticket_viewers.ticket_casavi_id
-    left join typed_tickets on desired_attachments."ticketId" = typed_tickets.ticket_casavi_id
-    left join public_media
-        on
-            desired_attachments.id = public_media.attachment_casavi_id
-            and typed_tickets.ticket_id = public_media.ticket_id
-    left join ticket_entitled
-        on
-            ticket_viewers.ticket_casavi_id = ticket_entitled.ticket_casavi_id
-            and ticket_viewers.contact_id = 'P-' || ticket_entitled.person_id
+            ticket_items.item_kind = public_items.item_kind
+            and ticket_items.item_id = public_items.item_id
+            and typed_tickets.ticket_id = public_items.ticket_id
 ),
 
 final as (
