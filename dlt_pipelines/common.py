@@ -136,3 +136,22 @@ def describe_table_columns(
         [dataset, table],
     ).fetchall()
     return {name: kind for name, kind in rows}
+
+
+#: dlt data type → arrow type, for the typed arrow pages of the REST sources (JSON as text)
+_ARROW_TYPES = {
+    "text": "string",
+    "json": "string",
+    "bigint": "int64",
+    "double": "float64",
+    "bool": "bool",
+    "date": "date32",
+    "timestamp": "timestamp[us]",
+}
+
+
+def arrow_type(kind: str) -> Any:  # pyarrow.DataType
+    """The arrow type of a dlt data type (`text`, `json`, `bigint`, `double`, `bool`, `date`, `timestamp`)."""
+    import pyarrow as pa
+
+    return pa.type_for_alias(_ARROW_TYPES[kind])

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
+from dlt_pipelines.common import arrow_type
 from dlt_pipelines.http import Http, ServiceError, is_loopback
 from portal_sync.errors import UserError
 from portal_sync.protocol import SCHEMA, now
@@ -438,20 +439,6 @@ def casavi_source(snapshot: CasaviSnapshot) -> Any:
     return casavi()
 
 
-def _arrow_type(kind: str) -> Any:
-    import pyarrow as pa
-
-    types = {
-        "text": pa.string(),
-        "json": pa.string(),  # JSON text; loaded into a JSON column
-        "bigint": pa.int64(),
-        "bool": pa.bool_(),
-        "timestamp": pa.timestamp("us"),
-        "date": pa.date32(),
-    }
-    return types[kind]
-
-
 def to_arrow(collection: str, items: list[dict[str, Any]]) -> Any:
     """The items of a collection as one arrow table (typed; much faster than dlt's JSON path).
 
@@ -472,7 +459,7 @@ def to_arrow(collection: str, items: list[dict[str, Any]]) -> Any:
             values = [date.fromisoformat(str(v)[:10]) if v else None for v in values]
         elif kind == "text":
             values = [None if v is None else str(v) for v in values]
-        arrays[snake(api_name)] = pa.array(values, type=_arrow_type(kind))
+        arrays[snake(api_name)] = pa.array(values, type=arrow_type(kind))
     return pa.table(arrays)
 
 

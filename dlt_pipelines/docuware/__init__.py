@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from dlt_pipelines.common import arrow_type
 from dlt_pipelines.http import Http, ServiceError, is_loopback
 from portal_sync.errors import UserError
 from portal_sync.settings import Settings, secret
@@ -156,15 +157,6 @@ def extra_field_types(docs: list[dict[str, Any]]) -> dict[str, str]:
     return extra
 
 
-_ARROW_TYPES = {
-    "bigint": "int64",
-    "double": "float64",
-    "text": "string",
-    "date": "date32",
-    "timestamp": "timestamp[us]",
-}
-
-
 def documents_table(docs: list[dict[str, Any]]) -> Any:  # pyarrow.Table
     """A page of DocuWare documents as one typed arrow table (known columns, then extra fields).
 
@@ -180,7 +172,7 @@ def documents_table(docs: list[dict[str, Any]]) -> Any:  # pyarrow.Table
         values = [row.get(name) for row in rows]
         if kind == "text":
             values = [None if v is None else str(v) for v in values]
-        arrays[name] = pa.array(values, type=pa.type_for_alias(_ARROW_TYPES[kind]))
+        arrays[name] = pa.array(values, type=arrow_type(kind))
     return pa.table(arrays)
 
 
